@@ -1,0 +1,73 @@
+#include "args.h"
+
+#include <charconv>
+
+namespace walproof::cli {
+
+bool Args::Parse(const std::vector<std::string>& argv, const ArgSpec& spec, Args* out,
+                 std::string* error) {
+  Args args;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a.size() < 3 || a.rfind("--", 0) != 0) {
+      if (a.size() > 1 && a[0] == '-' && a != "-") {
+        *error = "unknown option " + a;
+        return false;
+      }
+      args.positional_.push_back(a);
+      continue;
+    }
+    std::string name = a.substr(2);
+    std::optional<std::string> value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (spec.bool_flags.count(name)) {
+      if (value) {
+        *error = "--" + name + " takes no value";
+        return false;
+      }
+      args.bools_.insert(name);
+    } else if (spec.value_flags.count(name)) {
+      if (!value) {
+        if (i + 1 >= argv.size()) {
+          *error = "--" + name + " needs a value";
+          return false;
+        }
+        value = argv[++i];
+      }
+      args.values_[name] = *value;
+    } else {
+      *error = "unknown option --" + name;
+      return false;
+    }
+  }
+  *out = std::move(args);
+  return true;
+}
+
+bool Args::Has(const std::string& flag) const { return bools_.count(flag) || values_.count(flag); }
+
+std::string Args::Get(const std::string& flag, const std::string& fallback) const {
+  auto it = values_.find(flag);
+  return it == values_.end() ? fallback : it->second;
+}
+
+bool Args::GetInt(const std::string& flag, long long fallback, long long* out,
+                  std::string* error) const {
+  auto it = values_.find(flag);
+  if (it == values_.end()) {
+    *out = fallback;
+    return true;
+  }
+  const std::string& s = it->second;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  if (ec != std::errc() || ptr != s.data() + s.size()) {
+    *error = "--" + flag + " wants an integer, got '" + s + "'";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace walproof::cli

@@ -1,0 +1,42 @@
+// A small command-line parser: positionals, "--flag value", "--flag=value"
+// and boolean "--flag". Each subcommand declares what it accepts, so an
+// unknown flag is a usage error (exit 2) instead of being ignored.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace walproof::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFound = 1;  // corruption found, or the operation failed
+inline constexpr int kExitUsage = 2;
+
+struct ArgSpec {
+  std::set<std::string> value_flags;  // take a value
+  std::set<std::string> bool_flags;   // take none
+};
+
+class Args {
+ public:
+  // Parses argv (without the program and subcommand names) into *out. On
+  // failure returns false and sets *error.
+  static bool Parse(const std::vector<std::string>& argv, const ArgSpec& spec, Args* out,
+                    std::string* error);
+
+  const std::vector<std::string>& positional() const { return positional_; }
+  bool Has(const std::string& flag) const;
+  std::string Get(const std::string& flag, const std::string& fallback = "") const;
+  // Integer flag; false (and *error set) when present but not a number.
+  bool GetInt(const std::string& flag, long long fallback, long long* out, std::string* error) const;
+
+ private:
+  std::vector<std::string> positional_;
+  std::map<std::string, std::string> values_;
+  std::set<std::string> bools_;
+};
+
+}  // namespace walproof::cli
