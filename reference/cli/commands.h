@@ -18,6 +18,7 @@ extern const Command kVerifyCommand;
 extern const Command kStatsCommand;
 extern const Command kDumpCommand;
 extern const Command kDemoCommand;
+extern const Command kDiagnoseCommand;
 
 // Parses argv for `command`; on --help prints the help and sets *exit_code 0,
 // on a usage error prints it and sets *exit_code 2; returns false in both cases.

@@ -11,7 +11,7 @@ namespace walproof::cli {
 namespace {
 
 const Command* const kCommands[] = {&kVerifyCommand, &kStatsCommand, &kDumpCommand,
-                                    &kDemoCommand};
+                                    &kDiagnoseCommand, &kDemoCommand};
 
 void PrintUsage(FILE* out) {
   std::fprintf(out,

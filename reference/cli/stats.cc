@@ -5,6 +5,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "progress.h"
 #include "walproof/posix_fs.h"
 #include "walproof/record.h"
 #include "walproof/wal_stats.h"
@@ -102,7 +103,9 @@ int RunStats(const std::vector<std::string>& argv) {
   if (!ParseOrExit(kStatsCommand, argv, {.value_flags = {}, .bool_flags = {"json"}}, 1, &args, &code)) {
     return code;
   }
-  auto stats = ComputeWalStats(PosixFs(), args.positional()[0]);
+  Progress bar("stats", 0);
+  auto stats = ComputeWalStats(PosixFs(), args.positional()[0],
+                               [&](uint64_t done, uint64_t total) { bar.Update(done, total); });
   if (!stats.ok()) {
     std::fprintf(stderr, "walproof stats: %s\n", stats.status().ToString().c_str());
     return kExitFound;

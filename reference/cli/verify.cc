@@ -4,6 +4,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "progress.h"
 #include "walproof/posix_fs.h"
 #include "walproof/wal_stats.h"
 
@@ -15,7 +16,8 @@ int RunVerify(const std::vector<std::string>& argv) {
   int code = 0;
   if (!ParseOrExit(kVerifyCommand, argv, {}, 1, &args, &code)) return code;
   const std::string& dir = args.positional()[0];
-  auto stats = ComputeWalStats(PosixFs(), dir);
+  Progress bar("verify", 0);
+  auto stats = ComputeWalStats(PosixFs(), dir, [&](uint64_t done, uint64_t total) { bar.Update(done, total); });
   if (!stats.ok()) {
     std::fprintf(stderr, "walproof verify: %s\n", stats.status().ToString().c_str());
     return kExitFound;
