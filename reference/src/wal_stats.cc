@@ -1,6 +1,7 @@
 #include "walproof/wal_stats.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "walproof/record_codec.h"
 
@@ -38,15 +39,17 @@ struct Counter {
 
 }  // namespace
 
-Result<WalStats> ComputeWalStats(Fs& fs, const std::string& dir) {
+Result<WalStats> ComputeWalStats(Fs& fs, const std::string& dir, const ProgressFn& progress) {
   auto plan = PlanWalRead(fs, dir);
   if (!plan.ok()) return plan.status();
   WalStats stats;
   stats.plan = *plan;
+  std::unordered_map<std::string, uint64_t> start_of;  // path -> bytes before it
   for (const auto* files : {&plan->checkpoint_segments, &plan->segments}) {
     for (const SegmentFile& f : *files) {
       auto file = fs.OpenForRead(f.path);
       if (!file.ok()) return file.status();
+      start_of[f.path] = stats.file_bytes;
       stats.file_bytes += (*file)->Size();
     }
   }
@@ -66,6 +69,9 @@ Result<WalStats> ComputeWalStats(Fs& fs, const std::string& dir) {
     stats.stored_bytes += reader.last_stored_size();
     if (reader.last_compressed()) ++stats.compressed_records;
     std::visit(Counter{&stats}, record);
+    if (progress && stats.records % 256 == 0) {
+      progress(start_of[reader.segment_path()] + reader.offset(), stats.file_bytes);
+    }
   }
   if (!reader.status().ok()) {
     if (!reader.corruption()) return reader.status();  // I/O, not corruption

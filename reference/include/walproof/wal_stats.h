@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -38,6 +39,9 @@ struct WalStats {
 // Reads and decodes every record in replay order. A corruption is not an
 // error here: counting stops there and it is reported in the result. Errors
 // are for what prevents reading at all (missing directory, I/O, a gap).
-Result<WalStats> ComputeWalStats(Fs& fs, const std::string& dir);
+// `progress`, if set, is called now and then with the bytes read so far and the
+// total to read.
+using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
+Result<WalStats> ComputeWalStats(Fs& fs, const std::string& dir, const ProgressFn& progress = {});
 
 }  // namespace walproof
