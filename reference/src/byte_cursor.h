@@ -29,16 +29,18 @@ class ByteCursor {
   // Each reader names the field it reads (`what`), for the error message, and
   // returns 0 (or an empty view) once the cursor has failed.
   uint8_t U8(const char* what) {
-    if (pos_ == end_) return Truncated(what);
+    if (pos_ == end_) return static_cast<uint8_t>(Truncated(what));
     return static_cast<uint8_t>(*pos_++);
   }
 
   uint64_t BE64(const char* what) {
     if (remaining() < 8) return Truncated(what);
-    uint64_t x = 0;
-    for (int i = 0; i < 8; ++i) x = (x << 8) | static_cast<uint8_t>(pos_[i]);
+    // Spelled out so that compilers see a single byte-swapping load.
+    const auto* p = reinterpret_cast<const uint8_t*>(pos_);
     pos_ += 8;
-    return x;
+    return uint64_t{p[0]} << 56 | uint64_t{p[1]} << 48 | uint64_t{p[2]} << 40 |
+           uint64_t{p[3]} << 32 | uint64_t{p[4]} << 24 | uint64_t{p[5]} << 16 |
+           uint64_t{p[6]} << 8 | uint64_t{p[7]};
   }
 
   uint64_t Uvarint(const char* what) {
@@ -59,8 +61,7 @@ class ByteCursor {
     const size_t at = offset();
     const uint64_t n = Uvarint(what);
     if (n > remaining()) {
-      Fail(what, at, "length " + std::to_string(n) + " exceeds the " +
-                         std::to_string(remaining()) + " bytes left");
+      TooLarge(what, at, "length ", n, " exceeds the ");
       return {};
     }
     std::string_view s(pos_, static_cast<size_t>(n));
@@ -75,8 +76,7 @@ class ByteCursor {
     const size_t at = offset();
     const uint64_t n = Uvarint(what);
     if (n > remaining() / min_item_size) {
-      Fail(what, at, std::to_string(n) + " items cannot fit in the " +
-                         std::to_string(remaining()) + " bytes left");
+      TooLarge(what, at, "", n, " items cannot fit in the ");
       return 0;
     }
     return static_cast<size_t>(n);
@@ -90,7 +90,8 @@ class ByteCursor {
   // Go's binary.Uvarint, outcome for outcome: running out of bytes is
   // "truncated"; an 11th byte, or a 10th byte above 1 (bits past 64), is
   // overflow. Non-minimal encodings are accepted, as Go accepts them.
-  uint64_t UvarintSlow(const char* what) {
+  // Out of line, so that the one-byte case stays small enough to inline.
+  [[gnu::noinline]] uint64_t UvarintSlow(const char* what) {
     uint64_t x = 0;
     unsigned shift = 0;
     for (size_t i = 0;; ++i) {
@@ -107,20 +108,28 @@ class ByteCursor {
     }
   }
 
-  uint64_t Truncated(const char* what) {
+  // The failure paths are cold and kept out of line, away from the readers
+  // that the decoders' loops inline.
+  [[gnu::noinline, gnu::cold]] uint64_t Truncated(const char* what) {
     Fail(what, offset(), "truncated");
     return 0;
   }
-  uint64_t Overflow(const char* what) {
+  [[gnu::noinline, gnu::cold]] uint64_t Overflow(const char* what) {
     Fail(what, offset(), "varint overflow");
     return 0;
   }
+  [[gnu::noinline, gnu::cold]] void TooLarge(const char* what, size_t at, const char* prefix,
+                                             uint64_t n, const char* middle) {
+    Fail(what, at, prefix + std::to_string(n) + middle + std::to_string(remaining()) +
+                       " bytes left");
+  }
 
   // Keeps the first failure only: later ones are its consequences.
-  void Fail(const char* what, size_t at, const std::string& why) {
+  void Fail(const char* what, size_t at, std::string_view why) {
     if (!failed_) {
       failed_ = true;
-      error_ = std::string(what) + " at offset " + std::to_string(at) + ": " + why;
+      error_ = std::string(what) + " at offset " + std::to_string(at) + ": ";
+      error_ += why;
     }
     pos_ = end_;
   }
