@@ -135,10 +135,13 @@ bool SegmentReader::Next(std::string_view* record) {
   compressed_.clear();
   int fragments = 0;
   auto type = FragmentType::kPageTerm;
-  // Upstream ends quietly at EOF unless the last fragment seen opened a
-  // record; this mirrors that, including a header cut at a page boundary.
+  // The stream may end only between records. Upstream looks at the type of
+  // the last header byte it read, so a FIRST fragment followed by the zero
+  // padding of a short segment ends quietly there and the torn record goes
+  // unreported; we report it, as FORMAT.md's rule says. A header cut at a
+  // page boundary counts by its own type, as upstream.
   auto end_of_stream = [&]() {
-    if (type == FragmentType::kFirst || type == FragmentType::kMiddle) {
+    if (fragments > 0 || type == FragmentType::kFirst || type == FragmentType::kMiddle) {
       return Fail("last record is torn");
     }
     return false;

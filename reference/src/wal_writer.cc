@@ -1,6 +1,7 @@
 #include "walproof/wal_writer.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "compression.h"
 #include "walproof/crc32c.h"
@@ -35,10 +36,23 @@ WalWriter::~WalWriter() {
 Result<std::unique_ptr<WalWriter>> WalWriter::Open(Fs& fs, const std::string& dir,
                                                    const WalWriterOptions& options) {
   WALPROOF_RETURN_IF_ERROR(EnsureDir(fs, dir));
-  auto segments = ListSequentialSegments(fs, dir);
-  if (!segments.ok()) return segments.status();
-  int next = segments->empty() ? 0 : segments->back() + 1;
-  return OpenAt(fs, dir, options, next);
+  auto listing = ListWalDir(fs, dir);
+  if (!listing.ok()) return listing.status();
+  if (auto gap = listing->FirstGap()) {
+    return Status::Corruption("segments are not sequential in " + dir + ": " +
+                              SegmentFileName(gap->first) + " is followed by " +
+                              SegmentFileName(gap->second));
+  }
+  // Replay skips segments at or below the newest checkpoint, so new records
+  // must go after it even when no segment is left (upstream looks only at
+  // segments and would write where replay never reads).
+  int64_t next = listing->segments.empty() ? 0 : int64_t{listing->segments.back()} + 1;
+  if (const CheckpointEntry* cp = listing->LastCheckpoint()) next = std::max(next, int64_t{cp->index} + 1);
+  if (next > std::numeric_limits<int>::max()) {
+    return Status::InvalidArgument("no segment index left after " +
+                                   JoinPath(dir, SegmentFileName(std::numeric_limits<int>::max())));
+  }
+  return OpenAt(fs, dir, options, static_cast<int>(next));
 }
 
 Result<std::unique_ptr<WalWriter>> WalWriter::OpenAt(Fs& fs, const std::string& dir,
@@ -47,12 +61,7 @@ Result<std::unique_ptr<WalWriter>> WalWriter::OpenAt(Fs& fs, const std::string& 
     return Status::InvalidArgument("segment size " + std::to_string(options.segment_size) +
                                    " is not a positive multiple of the 32 KiB page size");
   }
-  auto kind = fs.Stat(JoinPath(dir, SegmentFileName(index)));
-  if (!kind.ok()) return kind.status();
-  if (*kind != FileKind::kMissing) {
-    return Status::AlreadyExists("segment " + JoinPath(dir, SegmentFileName(index)) +
-                                 " already exists; refusing to overwrite it");
-  }
+  if (index < 0) return Status::InvalidArgument("negative segment index " + std::to_string(index));
   std::unique_ptr<WalWriter> w(new WalWriter(fs, dir, options));
   WALPROOF_RETURN_IF_ERROR(w->StartSegment(index));
   return w;
@@ -60,6 +69,14 @@ Result<std::unique_ptr<WalWriter>> WalWriter::OpenAt(Fs& fs, const std::string& 
 
 Status WalWriter::StartSegment(int index) {
   std::string path = JoinPath(dir_, SegmentFileName(index));
+  // Never truncate a segment that exists: its records may be all that is
+  // left of them. (Create would; upstream would write over its start.)
+  auto kind = fs_.Stat(path);
+  if (!kind.ok() || *kind != FileKind::kMissing) {
+    failed_ = kind.ok() ? Status::AlreadyExists("segment " + path + " already exists; refusing to overwrite it")
+                        : kind.status();
+    return failed_;
+  }
   auto file = fs_.Create(path);
   if (!file.ok()) {
     // The previous segment is closed by now, so there is nowhere left to write.
@@ -160,6 +177,10 @@ Status WalWriter::LogOne(std::string_view record) {
           (static_cast<int64_t>(pages_per_segment) - static_cast<int64_t>(done_pages_) - 1);
   if (static_cast<int64_t>(record.size()) > left) {
     WALPROOF_RETURN_IF_ERROR(FinishSegment());
+    if (segment_index_ == std::numeric_limits<int>::max()) {
+      failed_ = Status::InvalidArgument("no segment index left after " + SegmentFileName(segment_index_));
+      return failed_;
+    }
     WALPROOF_RETURN_IF_ERROR(StartSegment(segment_index_ + 1));
   }
 
@@ -218,6 +239,10 @@ Status WalWriter::Sync() {
 Result<int> WalWriter::NextSegment() {
   WALPROOF_RETURN_IF_ERROR(CheckUsable());
   WALPROOF_RETURN_IF_ERROR(FinishSegment());
+  if (segment_index_ == std::numeric_limits<int>::max()) {
+    failed_ = Status::InvalidArgument("no segment index left after " + SegmentFileName(segment_index_));
+    return failed_;
+  }
   WALPROOF_RETURN_IF_ERROR(StartSegment(segment_index_ + 1));
   return segment_index_;
 }
