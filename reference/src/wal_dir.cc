@@ -38,7 +38,10 @@ std::optional<int> ParseCheckpointIndex(std::string_view name) {
 
 std::optional<std::pair<int, int>> WalDirListing::FirstGap() const {
   for (size_t i = 1; i < segments.size(); ++i) {
-    if (segments[i] != segments[i - 1] + 1) return std::make_pair(segments[i - 1], segments[i]);
+    // In 64 bits: two names for INT_MAX ("2147483647", "02147483647") must not overflow.
+    if (int64_t{segments[i]} != int64_t{segments[i - 1]} + 1) {
+      return std::make_pair(segments[i - 1], segments[i]);
+    }
   }
   return std::nullopt;
 }

@@ -14,7 +14,8 @@ Result<WalReadPlan> PlanWalRead(Fs& fs, const std::string& dir) {
   }
   WalReadPlan plan;
   plan.dir = dir;
-  int first_replayed = listing->segments.empty() ? 0 : listing->segments.front();
+  // 64 bits: a checkpoint.2147483647 must not overflow the index after it.
+  int64_t first_replayed = listing->segments.empty() ? 0 : listing->segments.front();
   if (const CheckpointEntry* cp = listing->LastCheckpoint()) {
     plan.checkpoint = cp->index;
     plan.checkpoint_dir = JoinPath(dir, cp->name);
@@ -30,7 +31,7 @@ Result<WalReadPlan> PlanWalRead(Fs& fs, const std::string& dir) {
     for (int s : *segments) {
       plan.checkpoint_segments.push_back({s, JoinPath(plan.checkpoint_dir, SegmentFileName(s))});
     }
-    first_replayed = cp->index + 1;
+    first_replayed = int64_t{cp->index} + 1;
     for (int s : listing->segments) {
       if (s < first_replayed) plan.skipped_segments.push_back(s);
     }
