@@ -10,8 +10,9 @@
 namespace walproof::cli {
 namespace {
 
-const Command* const kCommands[] = {&kVerifyCommand, &kStatsCommand, &kDumpCommand,
-                                    &kDiagnoseCommand, &kDemoCommand};
+const Command* const kCommands[] = {&kVerifyCommand,  &kStatsCommand,  &kDumpCommand,
+                                    &kDiagnoseCommand, &kReplayCommand, &kRepairCommand,
+                                    &kCheckpointCommand, &kDemoCommand};
 
 void PrintUsage(FILE* out) {
   std::fprintf(out,
