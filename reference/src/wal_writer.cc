@@ -24,6 +24,13 @@ void PutFragmentHeader(std::string* out, uint8_t type, std::string_view payload)
   out->append(h, sizeof h);
 }
 
+std::string ParentOf(std::string dir) {
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  size_t slash = dir.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : dir.substr(0, slash);
+}
+
 }  // namespace
 
 WalWriter::WalWriter(Fs& fs, std::string dir, const WalWriterOptions& options)
@@ -35,7 +42,14 @@ WalWriter::~WalWriter() {
 
 Result<std::unique_ptr<WalWriter>> WalWriter::Open(Fs& fs, const std::string& dir,
                                                    const WalWriterOptions& options) {
-  WALPROOF_RETURN_IF_ERROR(EnsureDir(fs, dir));
+  auto kind = fs.Stat(dir);
+  if (!kind.ok()) return kind.status();
+  if (*kind == FileKind::kMissing) {
+    // A new WAL directory is itself a directory entry: without an fsync of
+    // its parent, power loss can take the whole WAL with it.
+    WALPROOF_RETURN_IF_ERROR(EnsureDir(fs, dir));
+    if (options.sync_dir_on_new_segment) WALPROOF_RETURN_IF_ERROR(fs.SyncDir(ParentOf(dir)));
+  }
   auto listing = ListWalDir(fs, dir);
   if (!listing.ok()) return listing.status();
   if (auto gap = listing->FirstGap()) {
@@ -48,6 +62,20 @@ Result<std::unique_ptr<WalWriter>> WalWriter::Open(Fs& fs, const std::string& di
   // segments and would write where replay never reads).
   int64_t next = listing->segments.empty() ? 0 : int64_t{listing->segments.back()} + 1;
   if (const CheckpointEntry* cp = listing->LastCheckpoint()) next = std::max(next, int64_t{cp->index} + 1);
+  if (options.sync_dir_on_new_segment) {
+    // A writer that was killed left its last segments in the page cache, and
+    // Prometheus fsyncs a finished segment only in the background. Make them
+    // durable before anything newer is acknowledged: otherwise power loss
+    // could tear an old segment behind durable new ones, and repair would
+    // then cut away the new ones.
+    for (size_t i = listing->segments.size() >= 2 ? listing->segments.size() - 2 : 0;
+         i < listing->segments.size(); ++i) {
+      auto file = fs.OpenForAppend(JoinPath(dir, SegmentFileName(listing->segments[i])));
+      if (!file.ok()) return file.status();
+      WALPROOF_RETURN_IF_ERROR((*file)->Sync());
+      WALPROOF_RETURN_IF_ERROR((*file)->Close());
+    }
+  }
   if (next > std::numeric_limits<int>::max()) {
     return Status::InvalidArgument("no segment index left after " +
                                    JoinPath(dir, SegmentFileName(std::numeric_limits<int>::max())));

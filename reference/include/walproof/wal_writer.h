@@ -39,9 +39,11 @@ struct WalWriterOptions {
 
 class WalWriter {
  public:
-  // Opens the WAL in `dir` (created if missing) and starts a new segment after
-  // the last one, or segment 0 in an empty directory, as Prometheus does on
-  // every start. Fails when the existing segments are not sequential.
+  // Opens the WAL in `dir` (created if missing, and then made durable in its
+  // parent) and starts a new segment after the last one and after the newest
+  // checkpoint, as Prometheus does on every start. The last two existing
+  // segments are fsynced first: a killed writer may have left them in the page
+  // cache. Fails when the existing segments are not sequential.
   static Result<std::unique_ptr<WalWriter>> Open(Fs& fs, const std::string& dir,
                                                  const WalWriterOptions& options);
   // Starts writing in segment `index`, which must not exist yet (repair and
