@@ -1,0 +1,48 @@
+// RecordGen: real Prometheus records (series and samples, encoded by the
+// reference codec) of chosen sizes, every one unique, so that the oracle can
+// tell a duplicate or an out-of-place record from the right one. Sizes go from
+// a few bytes to several pages, which exercises FULL, FIRST/MIDDLE/LAST
+// fragments and records that force a segment switch.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "crashsim/rng.h"
+
+namespace crashsim {
+
+enum class RecordSize {
+  kTiny,       // one series, ~30 B
+  kSmall,      // a few samples, ~100 B
+  kMedium,     // ~3 KB
+  kPage,       // ~30 KB: nearly a page
+  kMultiPage,  // ~45 KB: spans pages (FIRST, MIDDLE?, LAST)
+};
+
+class RecordGen {
+ public:
+  explicit RecordGen(uint64_t seed) : rng_(seed) {}
+  // A Series record creating `n` new series (refs never used before).
+  std::string Series(int n = 1);
+  // A Samples record of `n` samples for existing series at fresh timestamps.
+  std::string Samples(int n);
+  // A record of about the given size: Series when tiny, Samples otherwise.
+  std::string Next(RecordSize size);
+  // Sizes drawn from a fixed mix (mostly small, some pages).
+  std::string NextMixed();
+  // A record unlike any this generator makes, for the post-recovery append.
+  static std::string Marker(uint64_t n);
+  Rng& rng() { return rng_; }
+  // The timestamp the next Samples record starts at: samples logged so far are older.
+  int64_t now() const { return next_t_; }
+
+ private:
+  Rng rng_;
+  uint64_t next_ref_ = 1;
+  int64_t next_t_ = 1000;
+  uint64_t seq_ = 0;
+};
+
+}  // namespace crashsim
