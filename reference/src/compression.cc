@@ -27,6 +27,12 @@ ZstdContexts& Zstd() {
 Status DecompressZstd(std::string_view in, std::string* out) {
   ZSTD_DCtx* d = Zstd().d;
   ZSTD_DCtx_reset(d, ZSTD_reset_session_only);
+  // zstd sizes its window buffer from the frame header, so a 10-byte frame
+  // could make it allocate 128 MiB. No honest record needs a window much
+  // larger than its output can be, which is bounded by 32768x the input here.
+  int window_log = 10;
+  while (window_log < 27 && (size_t{1} << window_log) < in.size() * 32768) ++window_log;
+  ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, window_log);
   // Grow the output as data actually comes out, never trusting the size a
   // frame claims: allocation follows real work, not an attacker's header.
   out->clear();
@@ -61,6 +67,11 @@ Status DecompressZstd(std::string_view in, std::string* out) {
     }
   }
   if (input.pos != input.size) return Status::Corruption("zstd: trailing bytes after frame");
+  // The streaming decoder does not hold a frame to the size it claims.
+  if (claimed != ZSTD_CONTENTSIZE_UNKNOWN && claimed != ZSTD_CONTENTSIZE_ERROR && claimed != produced) {
+    return Status::Corruption("zstd frame claims " + std::to_string(claimed) + " bytes but holds " +
+                              std::to_string(produced));
+  }
   out->resize(produced);
   return Status::Ok();
 }

@@ -492,6 +492,8 @@ Result<RepairPlan> PlanRepair(Fs& fs, const std::string& dir) {
     plan.segment = s;
     plan.segment_exists = false;
     plan.rewrite_segment = true;
+    // Covered segments that do not reach up to the new one would leave a gap.
+    if (!obsolete.empty() && int64_t{obsolete.back()} + 1 != s) plan.obsolete_segments = obsolete;
     drop_from(0);
     return plan;
   }
@@ -503,6 +505,10 @@ Result<RepairPlan> PlanRepair(Fs& fs, const std::string& dir) {
     plan.segment = static_cast<int>(first_replayed);
     plan.segment_exists = false;
     plan.rewrite_segment = true;
+    // Covered segments that do not reach up to the new one would leave a gap.
+    if (!obsolete.empty() && int64_t{obsolete.back()} + 1 != first_replayed) {
+      plan.obsolete_segments = obsolete;
+    }
     return plan;
   }
 

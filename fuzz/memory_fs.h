@@ -1,0 +1,71 @@
+// MemoryFs: a minimal in-memory Fs for fuzz targets.
+//
+// Fuzz targets run thousands of times a second, so they must not touch the
+// disk. This is not crashsim's SimFs: it records nothing and models no
+// durability; Sync and SyncDir succeed and do nothing. What it does model is
+// what the reader relies on: files shared between open handles (a reader sees
+// appends and truncations made after it opened the file), directories that
+// must exist and be empty to be removed, and rename of files and directories.
+//
+// Two faults can be injected into reads, to reach the reader's I/O paths:
+// a read error from some offset on, and a file whose Size() claims more bytes
+// than it has (a file that shrank after the size was taken).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "walproof/fs.h"
+
+namespace walproof::fuzz {
+
+class MemoryFs : public Fs {
+ public:
+  struct ReadFaults {
+    // Reads reaching this offset fail with an I/O error (per file path).
+    std::map<std::string, uint64_t> error_at;
+    // Size() of a file opened for reading reports this many extra bytes.
+    std::map<std::string, uint64_t> size_lie;
+  };
+
+  MemoryFs() = default;
+
+  Result<std::unique_ptr<WritableFile>> Create(const std::string& path) override;
+  Result<std::unique_ptr<WritableFile>> OpenForAppend(const std::string& path) override;
+  Result<std::unique_ptr<ReadableFile>> OpenForRead(const std::string& path) override;
+  Result<FileKind> Stat(const std::string& path) override;
+  Result<std::vector<DirEntry>> ListDir(const std::string& path) override;
+  Status MakeDir(const std::string& path) override;
+  Status RemoveFile(const std::string& path) override;
+  Status RemoveDir(const std::string& path) override;
+  Status Rename(const std::string& from, const std::string& to) override;
+  Status SyncDir(const std::string& path) override;
+  Result<std::unique_ptr<FileLock>> Lock(const std::string& path) override;
+
+  // Test set-up and inspection: a file with these bytes (parents made as needed).
+  void PutFile(const std::string& path, std::string data);
+  // The bytes of a file, or nullptr.
+  const std::string* FileData(const std::string& path) const;
+  // Every path, files and directories, in name order (for digests and dumps).
+  std::vector<std::string> AllPaths() const;
+  ReadFaults& faults() { return faults_; }
+
+ private:
+  struct Node {
+    bool is_dir = false;
+    std::shared_ptr<std::string> data;  // files only; shared with open handles
+  };
+  static std::string Normalize(const std::string& path);
+  static std::string Parent(const std::string& path);
+  bool IsDir(const std::string& path) const;
+
+  std::map<std::string, Node> nodes_;
+  std::set<std::string> locks_;
+  ReadFaults faults_;
+  friend class MemoryLock;
+};
+
+}  // namespace walproof::fuzz
