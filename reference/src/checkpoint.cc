@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "walproof/record_codec.h"
@@ -51,6 +52,7 @@ class CheckpointFilter {
         WALPROOF_RETURN_IF_ERROR(DecodeSeries(rec, &series_));
         const size_t n = series_.size();
         std::erase_if(series_, [&](const RefSeries& s) { return !keep_(s.ref); });
+        for (const RefSeries& s : series_) defined_.insert(s.ref);
         stats_->total_series += n;
         stats_->dropped_series += n - series_.size();
         if (!series_.empty()) EncodeSeries(series_, out);
@@ -111,8 +113,12 @@ class CheckpointFilter {
       case RecordType::kMetadata: {
         WALPROOF_RETURN_IF_ERROR(DecodeMetadata(rec, &metadata_));
         stats_->total_metadata += metadata_.size();
+        // Only metadata replay would apply: a ref whose Series record came
+        // first (replay drops the others as unknown refs).
         for (RefMetadata& m : metadata_) {
-          if (keep_(m.ref)) latest_metadata_[m.ref] = std::move(m);
+          if (keep_(m.ref) && defined_.count(m.ref)) {
+            latest_metadata_[m.ref] = {next_metadata_seq_++, std::move(m)};
+          }
         }
         return Status::Ok();
       }
@@ -128,14 +134,20 @@ class CheckpointFilter {
     return Status::Ok();
   }
 
-  // The latest metadata of every kept series as one record (empty when none),
-  // sorted by ref so that the output does not depend on hashing.
+  // The latest metadata of every kept ref as one record (empty when none), in
+  // the order those entries were logged: refs aliased to one series then end
+  // with the metadata the whole WAL ends with.
   std::string MetadataRecord() {
     stats_->dropped_metadata = stats_->total_metadata - latest_metadata_.size();
     if (latest_metadata_.empty()) return {};
+    std::vector<std::pair<uint64_t, RefMetadata>> by_seq;
+    by_seq.reserve(latest_metadata_.size());
+    for (auto& [ref, m] : latest_metadata_) by_seq.push_back(std::move(m));
+    std::sort(by_seq.begin(), by_seq.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<RefMetadata> all;
-    all.reserve(latest_metadata_.size());
-    for (auto& [ref, m] : latest_metadata_) all.push_back(std::move(m));
+    all.reserve(by_seq.size());
+    for (auto& [seq, m] : by_seq) all.push_back(std::move(m));
     std::string out;
     EncodeMetadata(all, &out);
     return out;
@@ -154,7 +166,9 @@ class CheckpointFilter {
   std::vector<RefExemplar> exemplars_;
   std::vector<RefMetadata> metadata_;
   std::vector<RefMmapMarker> markers_;
-  std::map<uint64_t, RefMetadata> latest_metadata_;
+  std::set<uint64_t> defined_;  // kept refs seen in a Series record so far
+  uint64_t next_metadata_seq_ = 0;
+  std::map<uint64_t, std::pair<uint64_t, RefMetadata>> latest_metadata_;  // ref -> (seq, latest)
 };
 
 // Reads the input stream and writes the filtered records through `writer`

@@ -103,7 +103,10 @@ struct CheckpointStats {
 // "unexpected gap to last checkpoint"). Samples, histograms (float ones too)
 // and exemplars with t >= mint are kept, series where keep(ref), tombstones
 // with an interval whose maxt >= mint (see the option above), and only the
-// latest metadata of each kept series, written last (sorted by ref). Mmap
+// latest metadata of each kept ref, written last in the order it was logged.
+// Unlike upstream (which ranges over a Go map), metadata logged before its
+// ref's Series record is dropped, as replay drops it, so that replaying the
+// checkpoint gives every kept series the metadata the whole WAL gives. Mmap
 // markers and unknown record types are dropped. A corruption or decode error
 // in any input aborts with its segment path and offset, and leaves no
 // checkpoint.<to> behind; an empty or non-directory checkpoint.K is an error.
