@@ -54,7 +54,7 @@ FloatHistogram FloatHist(int64_t k) {
 
 // The records of a WAL that exercises every replay rule. Series refs are
 // 1..series; scrape k is at 1000 + 15000*k.
-std::vector<std::string> RichRecords(int series, int scrapes, uint32_t seed) {
+std::vector<std::string> RichRecords(int series, int scrapes, uint32_t seed, size_t max_record = 97) {
   std::mt19937 rng(seed);
   std::vector<std::string> out;
   auto log = [&](auto encode) {
@@ -99,7 +99,7 @@ std::vector<std::string> RichRecords(int series, int scrapes, uint32_t seed) {
     std::shuffle(samples.begin() + live / 2, samples.end(), rng);
     // Split into records of varying size, as many appenders commit.
     for (size_t at = 0; at < samples.size();) {
-      const size_t n = std::min<size_t>(samples.size() - at, 1 + rng() % 97);
+      const size_t n = std::min<size_t>(samples.size() - at, 1 + rng() % max_record);
       std::vector<RefSample> part(samples.begin() + at, samples.begin() + at + n);
       log([&](std::string* r) { EncodeSamples(part, r); });
       at += n;
@@ -270,6 +270,28 @@ TEST(Replay, ParallelEqualsSequentialManySegments) {
   ExpectParallelEqualsSequential(tmp.path(), {}, &s);
   EXPECT_OK(s.status);
   EXPECT_GT(s.report.plan.segments.size(), 10u);
+}
+
+TEST(Replay, ParallelEqualsSequentialBigRecords) {
+  // Records far bigger than a batch (a whole scrape in one commit) are
+  // handed over in slices; a corrupt one must still be refused whole.
+  TempDir tmp;
+  std::vector<std::string> records = RichRecords(3000, 40, 10, 6000);
+  std::string truncated;
+  std::vector<RefSample> scrape;
+  for (int i = 0; i < 3000; ++i) scrape.push_back({uint64_t(i) + 1, 1000 + 15000 * 40, 1.0});
+  EncodeSamples(scrape, &truncated);
+  truncated.pop_back();
+  std::vector<std::string> corrupt = records;
+  corrupt.insert(corrupt.begin() + static_cast<ptrdiff_t>(corrupt.size() * 2 / 3), truncated);
+  WriteWal(tmp.path(), records, Compression::kSnappy, 4 * kSmallSegment);
+  ExpectParallelEqualsSequential(tmp.path());
+  TempDir bad;
+  WriteWal(bad.path(), corrupt, Compression::kSnappy, 4 * kSmallSegment);
+  Replayed s;
+  ExpectParallelEqualsSequential(bad.path(), {}, &s);
+  ASSERT_TRUE(s.report.corruption.has_value());
+  EXPECT_EQ(s.report.corruption->reason.rfind("decode samples: ", 0), 0u);
 }
 
 TEST(Replay, ParallelEqualsSequentialCompressed) {

@@ -19,10 +19,6 @@
 #include "walproof/replay.h"
 
 namespace walproof::cli {
-
-// Declared here until commands.h lists it, so that it has external linkage.
-extern const Command kReplayCommand;
-
 namespace {
 
 uint64_t PeakRssBytes() {
@@ -84,6 +80,8 @@ nlohmann::json OutcomeJson(const Outcome& o) {
       {"dir", r.plan.dir},
       {"mode", r.parallel ? "parallel" : "sequential"},
       {"threads", r.threads},
+      {"readers", r.readers},
+      {"shards", r.shards},
       {"checkpoint", r.plan.checkpoint ? nlohmann::json(*r.plan.checkpoint) : nlohmann::json(nullptr)},
       {"segments", r.plan.segments.size()},
       {"records", r.records},
@@ -131,8 +129,8 @@ void PrintText(const Outcome& o) {
   }
   std::printf("segments          %zu\n", r.plan.segments.size());
   if (r.parallel) {
-    std::printf("mode              parallel, %d reader thread(s) and %d apply shard(s)\n", r.threads,
-                r.threads);
+    std::printf("mode              parallel, %d thread(s): %d reader(s), %d apply shard(s), 1 router\n",
+                r.threads, r.readers, r.shards);
   } else {
     std::printf("mode              sequential\n");
   }
@@ -177,7 +175,10 @@ int RunReplay(const std::vector<std::string>& argv) {
   if (!ParseOrExit(kReplayCommand, argv, spec, 1, &args, &code)) return code;
   long long threads = 0, min_valid = 0;
   std::string error;
-  const long long default_threads = std::max(1u, std::thread::hardware_concurrency());
+  // N shards come with N/2 readers and a router: about 1.5 N + 1 busy threads,
+  // so fill the CPUs without crowding them (1 on 2 CPUs, 10 on 16).
+  const long long cpus = std::max(1u, std::thread::hardware_concurrency());
+  const long long default_threads = std::max(1LL, 2 * (cpus - 1) / 3);
   if (!args.GetInt("threads", default_threads, &threads, &error) ||
       !args.GetInt("min-valid-time", std::numeric_limits<long long>::min(), &min_valid, &error)) {
     std::fprintf(stderr, "walproof replay: %s\n", error.c_str());
@@ -208,7 +209,7 @@ int RunReplay(const std::vector<std::string>& argv) {
     return kExitFound;
   }
   const auto t0 = std::chrono::steady_clock::now();
-  out.digest = DigestHead(head, static_cast<int>(threads)).Hex();
+  out.digest = DigestHead(head, static_cast<int>(cpus)).Hex();
   out.digest_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   out.memory = head.Memory();
@@ -235,7 +236,8 @@ const Command kReplayCommand = {
     "spent blocked), peak RSS, XOR chunk bytes, and a digest of the head's\n"
     "contents (series by labels, samples, histograms, tombstones, exemplars,\n"
     "metadata; independent of refs and thread count) to compare runs.\n\n"
-    "  --threads N          N reader threads and N apply shards (default: the CPUs)\n"
+    "  --threads N          N apply shards, N/2 reader threads and a router thread\n"
+    "                       (default: about 2/3 of the CPUs, at least 1)\n"
     "  --sequential         the single-threaded reference replay\n"
     "  --min-valid-time MS  drop samples older than MS, as a head with blocks does\n"
     "  --json               one JSON object (keys: series, samples, digest, seconds,\n"

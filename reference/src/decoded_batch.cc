@@ -123,6 +123,11 @@ void DecodedBatch::Clear() {
   skipped = 0;
 }
 
+void DecodedBatch::AddSamples(const RefSample* s, size_t n) {
+  samples.insert(samples.end(), s, s + n);
+  AddRun(this, Kind::kSamples, n);
+}
+
 size_t DecodedBatch::entries() const {
   return num_series + samples.size() + tombstones.size() + num_exemplars + num_metadata +
          num_histograms + num_float_histograms;

@@ -52,6 +52,8 @@ struct DecodedBatch {
 
   // Empties the batch, keeping capacity.
   void Clear();
+  // Appends samples as a run (a slice of a record; records is not counted).
+  void AddSamples(const RefSample* s, size_t n);
   // Entries held, a measure of the batch's size.
   size_t entries() const;
 };

@@ -58,7 +58,8 @@ std::string_view GetString(const char** p) {
   return s;
 }
 
-// A 64-bit hash of a label set's bytes, for the label index only.
+// A 64-bit hash of bytes (symbols, label sets as symbols), for the head's own
+// tables: well spread, not adversary-proof.
 uint64_t HashBytes(std::string_view s) {
   constexpr uint64_t kMul = 0x9fb21c651e98df25ULL;
   uint64_t h = 0x2d358dccaa6c78a5ULL ^ (s.size() * kMul);
@@ -223,11 +224,6 @@ class Head::Arena {
   uint64_t allocated_ = 0;
 };
 
-// What one appending thread owns: where its closed chunks go, and what it has
-// learnt of chunk sizes. A series' open-chunk buffer is allocated once at the
-// size a chunk will likely need and then kept: growing it later would leave a
-// hole in the heap that no other series' buffer fits, so the guess aims high
-// (mean plus four mean deviations, in 1/16 bytes, decaying over ~16 chunks).
 // A sample bound for a known series.
 struct Head::Pending {
   Series* target;
@@ -235,11 +231,15 @@ struct Head::Pending {
   uint64_t v_bits;
 };
 
+// What one appending thread owns: where its closed chunks go, its scratch
+// list of samples to append, and what it has learnt of chunk sizes.
 struct Head::Lane {
-  static constexpr size_t kPadding = 16;  // AppendRun's prefetch distance
+  static constexpr size_t kPadding = 48;  // AppendRun's prefetch distance
 
   Arena arena;
   std::vector<Pending> pending;
+  uint64_t mean16 = 0;  // chunk size, in 1/16 bytes
+  uint64_t dev16 = 0;   // its mean deviation
 
   // Room for n samples to append (and the padding).
   Pending* Reserve(size_t n) {
@@ -249,18 +249,23 @@ struct Head::Lane {
   // The first n entries, followed by copies of the last for AppendRun to
   // prefetch past the end.
   const Pending* Padded(size_t n) {
-    if (n > 0) std::fill(pending.begin() + static_cast<ptrdiff_t>(n), pending.begin() + static_cast<ptrdiff_t>(n + kPadding), pending[n - 1]);
+    if (n > 0) {
+      std::fill(pending.begin() + static_cast<ptrdiff_t>(n),
+                pending.begin() + static_cast<ptrdiff_t>(n + kPadding), pending[n - 1]);
+    }
     return pending.data();
   }
-  uint64_t mean16 = 0;
-  uint64_t dev16 = 0;
 
+  // A series' open-chunk buffer is allocated once, at the size a chunk will
+  // likely need, and then kept: growing it later leaves a hole in the heap
+  // that no other series' buffer fits. So the guess aims high: the mean plus
+  // four mean deviations of recent chunks (decaying over ~16 chunks).
   void Learn(size_t size) {
     const uint64_t x = static_cast<uint64_t>(size) << 4;
     if (mean16 == 0) mean16 = x;
     const uint64_t d = x > mean16 ? x - mean16 : mean16 - x;
-    mean16 += (static_cast<int64_t>(x) - static_cast<int64_t>(mean16)) / 16;
-    dev16 = dev16 + d / 16 - dev16 / 16;
+    mean16 = mean16 - mean16 / 16 + x / 16;
+    dev16 = dev16 - dev16 / 16 + d / 16;
   }
   // 0 until a chunk was seen: XorAppender's default then.
   size_t Hint() const { return mean16 == 0 ? 0 : static_cast<size_t>((mean16 + 4 * dev16) >> 4) + 12; }
@@ -694,10 +699,11 @@ AppendOutcome Head::AppendFloatTo(SeriesId id, int64_t t, double v, size_t lane)
 // its chunk buffer a little later are prefetched, so that cache misses
 // overlap instead of stalling one sample at a time. items[n ..
 // n + kPrefetchSeries) must be valid entries too (see Lane::Padded).
-constexpr size_t kPrefetchSeries = 16;
-constexpr size_t kPrefetchBuffer = 8;
+constexpr size_t kPrefetchSeries = 48;
+constexpr size_t kPrefetchBuffer = 24;
 
 void Head::AppendRun(const Pending* items, size_t n, Lane& lane, HeadCounters* counters) {
+  static_assert(Lane::kPadding >= kPrefetchSeries && kPrefetchSeries >= kPrefetchBuffer);
   uint64_t outcomes[3] = {0, 0, 0};
   for (size_t i = 0; i < n; ++i) {
     __builtin_prefetch(items[i + kPrefetchSeries].target, 1);

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "decoded_batch.h"
+#include "walproof/record_codec.h"
 #include "walproof/replay.h"
 
 namespace walproof {
@@ -163,7 +164,12 @@ class ParallelReplay {
     if (plan.checkpoint) parts_.push_back(plan.checkpoint_segments);
     for (const SegmentFile& s : plan.segments) parts_.push_back({s});
     const size_t n = static_cast<size_t>(std::max(threads, 1));
-    readers_ = std::min(n, std::max<size_t>(parts_.size(), 1));
+    // Reading, checking and decoding cost about half of appending: half as
+    // many readers as shards keep the shards fed without crowding the CPUs.
+    // With one shard the router reads itself: on two CPUs, a thread that
+    // reads and routes and one that appends beat three threads handing
+    // pieces around.
+    readers_ = std::min(n / 2, parts_.size());
     shards_ = n;
     window_ = options.parts_ahead > 0 ? static_cast<size_t>(options.parts_ahead) : n + 1;
     window_ = std::max(window_, readers_);
@@ -176,7 +182,14 @@ class ParallelReplay {
 
  private:
   // Reader side.
+  struct ReaderState {
+    DecodeScratch scratch;
+    std::vector<RefSample> big;  // a Samples record bigger than a batch
+    ReplayPhases phases;
+  };
   void ReadLoop();
+  template <typename Sink>
+  bool ReadPart(size_t part, ReaderState* state, const Sink& sink);
   std::unique_ptr<Piece> NewPiece() {
     std::unique_ptr<Piece> piece = pieces_.Get();
     piece->batch.samples.reserve(batch_entries_);
@@ -223,9 +236,88 @@ class ParallelReplay {
   ReplayPhases router_phases_;
 };
 
+// Reads, checks and decodes one part into pieces handed to `sink` (false
+// from it: stop). The last piece says how the part ended. Returns false when
+// the sink asked to stop.
+template <typename Sink>
+bool ParallelReplay::ReadPart(size_t part, ReaderState* state, const Sink& sink) {
+  ReplayPhases& phases = state->phases;
+  SegmentReader reader(fs_, parts_[part]);
+  reader.set_timing(options_.timing);
+  std::unique_ptr<Piece> piece = NewPiece();
+  bool delivered = true;
+  bool failed = false;
+  // Hands the current piece over and starts another; false when stopping.
+  auto hand_over = [&] {
+    delivered = sink(std::move(piece));
+    if (delivered) piece = NewPiece();
+    return delivered;
+  };
+  std::string_view rec;
+  while (reader.Next(&rec)) {
+    Clock::time_point t0;
+    if (options_.timing) t0 = Clock::now();
+    const char* what = "";
+    Status st;
+    // An entry takes at least 10 bytes: this bounds what the record holds.
+    const size_t most = rec.size() / 10;
+    if (most > batch_entries_ && PeekRecordType(rec) == static_cast<uint8_t>(RecordType::kSamples)) {
+      // A big Samples record (a whole scrape in one commit) is decoded in
+      // full first, so that a corrupt one is refused whole, then handed
+      // over in batch-sized slices: memory in flight stays bounded.
+      what = "samples";
+      state->big.clear();
+      st = AppendSampleRecord(rec, &state->big, &state->scratch.float_scratch);
+      if (options_.timing) phases.decode += Since(t0);
+      if (st.ok()) {
+        const std::vector<RefSample>& big = state->big;
+        ++piece->batch.records;  // counted once, with its first slice
+        for (size_t at = 0; at < big.size() && delivered;) {
+          const size_t room = batch_entries_ - std::min(batch_entries_, piece->batch.entries());
+          if (room == 0) {
+            hand_over();
+            continue;
+          }
+          const size_t n = std::min(room, big.size() - at);
+          piece->batch.AddSamples(big.data() + at, n);
+          at += n;
+        }
+        if (!delivered) break;
+        continue;
+      }
+    } else {
+      // Hand the batch over before a record that could overfill it, so
+      // that its vectors never outgrow what was reserved.
+      const size_t entries = piece->batch.entries();
+      if (entries > 0 && entries + most > batch_entries_ && !hand_over()) break;
+      if (options_.timing) t0 = Clock::now();
+      st = AppendRecord(rec, &piece->batch, &state->scratch, &what);
+      if (options_.timing) phases.decode += Since(t0);
+    }
+    if (!st.ok()) {
+      // As WalReader::FailDecode: the corruption is at the reader's position.
+      piece->corruption = CorruptionInfo{reader.segment_path(), reader.segment(), reader.offset(),
+                                         std::string("decode ") + what + ": " + st.message()};
+      piece->status = Status::Corruption(piece->corruption->ToString());
+      failed = true;
+      break;
+    }
+  }
+  const ReadPhaseTimes& io = reader.phase_times();
+  phases.read += io.read;
+  phases.checksum += io.checksum;
+  phases.decompress += io.decompress;
+  if (!delivered) return false;
+  if (!failed) {
+    piece->status = reader.status();
+    piece->corruption = reader.corruption();
+  }
+  piece->last = true;
+  return sink(std::move(piece));
+}
+
 void ParallelReplay::ReadLoop() {
-  DecodeScratch scratch;
-  ReplayPhases phases;
+  ReaderState state;
   while (true) {
     size_t part;
     {
@@ -236,58 +328,18 @@ void ParallelReplay::ReadLoop() {
       if (stopping_ || next_part_ >= parts_.size()) break;
       part = next_part_++;
     }
-    SegmentReader reader(fs_, parts_[part]);
-    reader.set_timing(options_.timing);
-    std::unique_ptr<Piece> piece = NewPiece();
-    bool delivered = true;
-    bool failed = false;
-    std::string_view rec;
-    while (reader.Next(&rec)) {
-      // Hand the batch over before a record that could overfill it (an entry
-      // takes at least 10 bytes), so that its vectors never outgrow what was
-      // reserved: memory in flight stays what the options say.
-      const size_t entries = piece->batch.entries();
-      if (entries > 0 && entries + rec.size() / 10 > batch_entries_) {
-        {
-          ScopedTime wait(options_.timing, &phases.wait);
-          delivered = Deliver(part, std::move(piece));
-        }
-        if (!delivered) break;
-        piece = NewPiece();
-      }
-      Clock::time_point t0;
-      if (options_.timing) t0 = Clock::now();
-      const char* what = "";
-      Status st = AppendRecord(rec, &piece->batch, &scratch, &what);
-      if (options_.timing) phases.decode += Since(t0);
-      if (!st.ok()) {
-        // As WalReader::FailDecode: the corruption is at the reader's position.
-        piece->corruption = CorruptionInfo{reader.segment_path(), reader.segment(), reader.offset(),
-                                           std::string("decode ") + what + ": " + st.message()};
-        piece->status = Status::Corruption(piece->corruption->ToString());
-        failed = true;
-        break;
-      }
-    }
-    const ReadPhaseTimes& io = reader.phase_times();
-    phases.read += io.read;
-    phases.checksum += io.checksum;
-    phases.decompress += io.decompress;
-    if (!delivered) break;
-    if (!failed) {
-      piece->status = reader.status();
-      piece->corruption = reader.corruption();
-    }
-    piece->last = true;
-    ScopedTime wait(options_.timing, &phases.wait);
-    if (!Deliver(part, std::move(piece))) break;
+    const bool go_on = ReadPart(part, &state, [&](std::unique_ptr<Piece> piece) {
+      ScopedTime wait(options_.timing, &state.phases.wait);
+      return Deliver(part, std::move(piece));
+    });
+    if (!go_on) break;
   }
   std::lock_guard lock(mu_);
-  reader_phases_.read += phases.read;
-  reader_phases_.checksum += phases.checksum;
-  reader_phases_.decompress += phases.decompress;
-  reader_phases_.decode += phases.decode;
-  reader_phases_.wait += phases.wait;
+  reader_phases_.read += state.phases.read;
+  reader_phases_.checksum += state.phases.checksum;
+  reader_phases_.decompress += state.phases.decompress;
+  reader_phases_.decode += state.phases.decode;
+  reader_phases_.wait += state.phases.wait;
 }
 
 bool ParallelReplay::Deliver(size_t part, std::unique_ptr<Piece> piece) {
@@ -464,6 +516,8 @@ void ParallelReplay::ShardLoop(size_t shard) {
 }
 
 Status ParallelReplay::Run(ReplayReport* report) {
+  report->readers = static_cast<int>(readers_);
+  report->shards = static_cast<int>(shards_);
   head_->SetAppendLanes(shards_);
   shard_counters_.resize(shards_);
   shard_phases_.resize(shards_);
@@ -472,37 +526,51 @@ Status ParallelReplay::Run(ReplayReport* report) {
   }
   std::vector<std::thread> threads;
   for (size_t s = 0; s < shards_; ++s) threads.emplace_back([this, s] { ShardLoop(s); });
-  if (!parts_.empty()) {
-    for (size_t r = 0; r < readers_; ++r) threads.emplace_back([this] { ReadLoop(); });
-  }
+  for (size_t r = 0; r < readers_; ++r) threads.emplace_back([this] { ReadLoop(); });
 
+  // The router applies each piece in WAL order; false once a part ended
+  // badly (its status is then the result).
   Status status;
-  for (size_t part = 0; part < parts_.size() && status.ok(); ++part) {
-    {
-      std::lock_guard lock(mu_);
-      routing_ = part;
+  auto consume = [&](std::unique_ptr<Piece> piece) {
+    const bool for_shards = Route(*piece);
+    report->records += piece->batch.records;
+    report->records_skipped += piece->batch.skipped;
+    const bool last = piece->last;
+    if (last && !piece->status.ok()) {
+      status = piece->status;
+      report->corruption = piece->corruption;
     }
-    readers_cv_.notify_all();
-    while (true) {
-      std::unique_ptr<Piece> piece;
+    if (for_shards) {
+      Dispatch(std::move(piece));
+    } else {
+      pieces_.Put(std::move(piece));
+    }
+    return status.ok();
+  };
+  if (readers_ == 0) {
+    // Few threads: the router reads too, sparing a hand-over per piece.
+    ReaderState state;
+    for (size_t part = 0; part < parts_.size() && status.ok(); ++part) {
+      if (!ReadPart(part, &state, consume)) break;
+    }
+    reader_phases_ = state.phases;
+  } else {
+    for (size_t part = 0; part < parts_.size() && status.ok(); ++part) {
       {
-        ScopedTime wait(options_.timing, &router_phases_.wait);
-        piece = Take(part);
+        std::lock_guard lock(mu_);
+        routing_ = part;
       }
-      const bool for_shards = Route(*piece);
-      report->records += piece->batch.records;
-      report->records_skipped += piece->batch.skipped;
-      const bool last = piece->last;
-      if (last && !piece->status.ok()) {
-        status = piece->status;
-        report->corruption = piece->corruption;
+      readers_cv_.notify_all();
+      bool more = true;
+      while (more) {
+        std::unique_ptr<Piece> piece;
+        {
+          ScopedTime wait(options_.timing, &router_phases_.wait);
+          piece = Take(part);
+        }
+        more = !piece->last;
+        if (!consume(std::move(piece))) break;
       }
-      if (for_shards) {
-        Dispatch(std::move(piece));
-      } else {
-        pieces_.Put(std::move(piece));
-      }
-      if (last) break;
     }
   }
 

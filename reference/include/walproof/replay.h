@@ -60,6 +60,8 @@ struct ReplayReport {
   WalReadPlan plan;
   int threads = 1;
   bool parallel = false;
+  int readers = 0;  // parallel: reader threads (about threads / 2)
+  int shards = 0;   // parallel: apply shards (threads)
   uint64_t records = 0;          // records read and decoded, skipped ones included
   uint64_t records_skipped = 0;  // mmap markers, 3.x and unknown types
   uint64_t series = 0;           // series in the head afterwards
@@ -76,8 +78,9 @@ struct ReplayReport {
 // (an unusable directory, an I/O error).
 Status ReplaySequential(Fs& fs, const std::string& dir, Head* head, const ReplayOptions& options,
                         ReplayReport* report);
-// `threads` reader threads and as many apply shards, plus the calling thread,
-// which applies entries in WAL order.
+// `threads` apply shards, about half as many reader threads, and the calling
+// thread, which applies series, tombstones, exemplars and metadata and
+// resolves refs in WAL order.
 Status ReplayParallel(Fs& fs, const std::string& dir, Head* head, const ReplayOptions& options,
                       int threads, ReplayReport* report);
 
