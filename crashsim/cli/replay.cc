@@ -13,7 +13,7 @@ namespace crashsim::cli {
 int ReplayCommand(const std::vector<std::string>& args) {
   Flags flags;
   std::string error;
-  if (!flags.Parse(args, {"scenario", "seed", "state", "out", "variant"}, {}, &error) || !flags.Has("scenario") ||
+  if (!flags.Parse(args, {"scenario", "seed", "state", "out", "variant"}, {"ops"}, &error) || !flags.Has("scenario") ||
       !flags.Has("state")) {
     std::fprintf(stderr, "crashsim replay: %s\n\n%s", error.empty() ? "--scenario and --state are required" : error.c_str(),
                  kUsage);
@@ -50,13 +50,19 @@ int ReplayCommand(const std::vector<std::string>& args) {
   }
   std::printf("scenario %s seed %llu state %s\n%s\n", s->name.c_str(), static_cast<unsigned long long>(seed),
               id.ToString().c_str(), r->description.c_str());
+  if (flags.Has("ops")) {
+    std::printf("ops of the run up to the crash:\n");
+    for (const std::string& line : r->ops) std::printf("  %s\n", line.c_str());
+  }
   std::printf("expected: records [0, %u) acknowledged durable, %u logged by then\n", r->expectation.acked,
               r->expectation.logged);
   std::printf("image (%llu bytes):\n%s", static_cast<unsigned long long>(r->image.TotalBytes()),
               r->image.Describe().c_str());
   const Verdict& v = r->verdict;
-  std::printf("verdict: %s%s%s%s\n", v.violation == Violation::kNone ? "ok" : ViolationName(v.violation),
-              v.limitation ? " (a limitation of the format)" : "", v.detail.empty() ? "" : ": ", v.detail.c_str());
+  std::printf("verdict: %s%s%s%s%s\n", v.violation == Violation::kNone ? "ok" : ViolationName(v.violation),
+              v.limitation ? " (a limitation, see crashsim/README.md)" : "",
+              v.known ? (std::string(" (known finding ") + v.known + ")").c_str() : "", v.detail.empty() ? "" : ": ",
+              v.detail.c_str());
   std::printf("recovered logged records [0, %u)%s%s\n", v.recovered, v.corruption_reported ? ", corruption reported" : "",
               v.repaired ? ", repaired" : "");
   if (flags.Has("out")) {

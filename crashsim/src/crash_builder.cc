@@ -6,6 +6,7 @@
 #include <set>
 
 #include "crashsim/rng.h"
+#include "crashsim/workload.h"
 
 namespace crashsim {
 namespace {
@@ -251,6 +252,15 @@ CrashImage CrashBuilder::Build(const CrashSpec& spec) const {
     for (auto it = subdirs.rbegin(); it != subdirs.rend(); ++it) stack.push_back(std::move(*it));
   }
   return img;
+}
+
+std::vector<std::string> CrashBuilder::OpLines(uint32_t point) const {
+  std::vector<std::string> out;
+  const auto& log = run_.log();
+  for (uint32_t j = 0; j < point && j < log.size(); ++j) {
+    out.push_back(std::to_string(j) + " [" + PhaseName(log[j].phase) + "] " + OpSummary(log[j]));
+  }
+  return out;
 }
 
 std::string CrashBuilder::Describe(const CrashSpec& spec) const {

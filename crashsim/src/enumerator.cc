@@ -256,15 +256,17 @@ void AtRest(const SimFs& run, const EnumLimits& lim, uint64_t seed, std::vector<
   base.dir = DirFate::kLose;
   const FsState& d = run.durable_at(k);
   std::vector<std::pair<int, uint64_t>> files;
-  std::vector<int> stack = {kRootInode};
+  std::vector<std::pair<int, std::string>> stack = {{kRootInode, ""}};
   std::set<int> seen;
   while (!stack.empty()) {
-    int dir = stack.back();
+    auto [dir, prefix] = stack.back();
     stack.pop_back();
     for (const auto& [name, child] : *d.inodes[dir].entries) {
+      const std::string path = prefix + "/" + name;
       if (d.inodes[child].is_dir) {
-        if (seen.insert(child).second) stack.push_back(child);
-      } else if (!d.inodes[child].data->empty()) {
+        if (seen.insert(child).second) stack.emplace_back(child, path);
+      } else if (!d.inodes[child].data->empty() &&
+                 (lim.at_rest_only.empty() || path.find(lim.at_rest_only) != std::string::npos)) {
         files.emplace_back(child, d.inodes[child].data->size());
       }
     }

@@ -36,7 +36,9 @@ const char* LimitationReason(const Expectation& e, Violation v) {
 }
 
 const char* KnownFindingFor(const Expectation& e, Violation v) {
-  if (e.reopen_exposed && (v == Violation::kAckedLost || v == Violation::kOutOfOrder)) return kKnownReopenWithoutSync;
+  if (e.wal_parent_fsync_failed && (v == Violation::kAckedLost || v == Violation::kOutOfOrder)) {
+    return kKnownWalDirParentFsyncNotRetried;
+  }
   return nullptr;
 }
 

@@ -5,6 +5,7 @@
 #include "walproof/checkpoint.h"
 #include "walproof/record_codec.h"
 #include "walproof/repair.h"
+#include "walproof/replay.h"
 #include "walproof/wal_dir.h"
 #include "walproof/wal_reader.h"
 #include "walproof/wal_writer.h"
@@ -28,6 +29,12 @@ Recoverer::Recoverer(const Model& model, const RecoveryConfig& config)
 
 ReadPass Recoverer::Read(walproof::Fs& fs) {
   ReadPass pass;
+  // No WAL directory yet (a crash before the first start made it): an empty
+  // WAL, which Prometheus creates on start.
+  if (auto kind = fs.Stat(config_.dir); kind.ok() && *kind == walproof::FileKind::kMissing) {
+    pass.opened = true;
+    return pass;
+  }
   auto plan = walproof::PlanWalRead(fs, config_.dir);
   if (!plan.ok()) {
     pass.error = plan.status().ToString();
@@ -83,6 +90,8 @@ ReadPass Recoverer::Read(walproof::Fs& fs) {
 void Recoverer::CheckHead(walproof::Fs& fs, RecoveryOutcome* out) {
   const ReadPass& p = out->final_pass;
   if (!p.opened || p.violation != Violation::kNone || !p.error.empty()) return;
+  // No WAL directory: nothing to replay (replay rightly refuses a missing one).
+  if (auto kind = fs.Stat(config_.dir); !kind.ok() || *kind == walproof::FileKind::kMissing) return;
   // A failed Log before the checkpoint may or may not be in it: no single expected head.
   if (p.checkpoint && model_.AnyMaybeBefore(p.base)) return;
   out->head_checked = true;
@@ -107,6 +116,21 @@ void Recoverer::CheckHead(walproof::Fs& fs, RecoveryOutcome* out) {
       return;
     }
     got = walproof::DigestHead(head);
+    if (variant_ == &ReferenceVariant()) {
+      // Parallel replay must build the same head as sequential replay.
+      walproof::Head par(options);
+      walproof::ReplayOptions ro;
+      ro.timing = false;
+      walproof::ReplayReport report;
+      walproof::Status pst = walproof::ReplayParallel(fs, config_.dir, &par, ro, 2, &report);
+      walproof::HeadDigest pd = walproof::DigestHead(par);
+      if (pst.IsCorruption() != st.IsCorruption() || !(pd == got)) {
+        out->head_violation = Violation::kReplayMismatch;
+        out->head_detail = "parallel replay (2 threads) built head " + pd.Hex() + " (" + pst.ToString() +
+                           "), sequential replay " + got.Hex() + " (" + st.ToString() + ")";
+        return;
+      }
+    }
     replay_cache_.emplace(p.signature, got);
   }
   walproof::HeadDigest want = heads_.Digest(p.matched_end, p.skipped);

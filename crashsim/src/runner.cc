@@ -46,11 +46,11 @@ void SetLabel(const std::string& scenario, uint64_t seed, const StateId& id) {
                 static_cast<unsigned long long>(seed), id.ToString().c_str());
 }
 
-CrashImage InitialImage() {
-  // The data directory exists and is durable before the run: a WAL is
-  // created inside a Prometheus data dir, not at the root of a fresh disk.
+CrashImage InitialImage(bool wal_dir_exists) {
+  // Normally the WAL directory exists and is durable before the run (a
+  // restart of an existing Prometheus); scenarios may start without it.
   CrashImage img;
-  img.entries.push_back(CrashImage::Entry{"wal", true, nullptr});
+  if (wal_dir_exists) img.entries.push_back(CrashImage::Entry{"wal", true, nullptr});
   return img;
 }
 
@@ -62,7 +62,7 @@ struct Recorded {
 
 Recorded Execute(const Scenario& sc, uint64_t seed, Variant* variant, const IoRun* fault) {
   Recorded r;
-  r.sim = std::make_unique<SimFs>(InitialImage());
+  r.sim = std::make_unique<SimFs>(InitialImage(sc.wal_dir_exists));
   r.model = std::make_unique<Model>();
   if (fault) r.sim->InjectFault(static_cast<uint64_t>(fault->call), fault->fault);
   std::unique_ptr<walproof::Fs> wrapped = variant ? variant->WrapWorkloadFs(*r.sim) : nullptr;
@@ -95,37 +95,16 @@ double ThreadCpuSeconds() {
 
 bool BaseClass(FaultClass c) { return c != FaultClass::kIoError && c != FaultClass::kCompound; }
 
-// The first crash point at which a restarted writer had created a new segment
-// while an older segment of the WAL still had unsynced data, or UINT32_MAX:
-// the precondition of the known finding kKnownReopenWithoutSync. The
-// reference writer syncs a segment before it starts the next one, so only a
-// restart (after a kill or a failed fsync) gets here.
-uint32_t FirstExposedPoint(const SimFs& run, const std::string& dir) {
+// The crash point from which the precondition of
+// kKnownWalDirParentFsyncNotRetried holds: a failed fsync of the directory
+// holding the WAL directory (UINT32_MAX: never).
+uint32_t ParentFsyncFailedAt(const SimFs& run, const std::string& dir) {
+  std::vector<std::string> parts = SplitPath(dir);
+  if (parts.size() != 1) return UINT32_MAX;  // the WAL lives in the root here
   const auto& log = run.log();
   for (size_t j = 0; j < log.size(); ++j) {
-    const FsOp& op = log[j];
-    // Only a segment a restarted writer creates: a writer that skips fsyncs
-    // when it switches segments (a broken variant) must not be excused.
-    if (op.failed || op.kind != OpKind::kLink || op.phase != static_cast<uint16_t>(Phase::kRestart)) continue;
-    const FsState& v = run.volatile_at(j + 1);
-    const FsState& d = run.durable_at(j + 1);
-    auto it = v.inodes[kRootInode].entries->find(dir);
-    if (it == v.inodes[kRootInode].entries->end() || !v.inodes[it->second].is_dir) continue;
-    const int touched = op.target;
-    int touched_index = -1;
-    std::vector<std::pair<int, int>> segments;
-    for (const auto& [name, inode] : *v.inodes[it->second].entries) {
-      if (auto idx = walproof::ParseSegmentIndex(name); idx && !v.inodes[inode].is_dir) {
-        segments.emplace_back(*idx, inode);
-        if (inode == touched) touched_index = *idx;
-      }
-    }
-    if (touched_index < 0) continue;
-    for (auto [idx, inode] : segments) {
-      if (idx < touched_index && v.inodes[inode].data != d.inodes[inode].data &&
-          *v.inodes[inode].data != *d.inodes[inode].data) {
-        return static_cast<uint32_t>(j + 1);
-      }
+    if (log[j].kind == OpKind::kSyncDir && log[j].failed && log[j].inode == kRootInode) {
+      return static_cast<uint32_t>(j + 1);
     }
   }
   return UINT32_MAX;
@@ -143,7 +122,7 @@ class Context {
     }
     base_ = Execute(sc, seed, variant_, nullptr);
     builder_ = std::make_unique<CrashBuilder>(*base_.sim);
-    exposed_ = FirstExposedPoint(*base_.sim, "wal");
+    parent_fsync_failed_ = ParentFsyncFailedAt(*base_.sim, "wal");
     recoverer_ = std::make_unique<Recoverer>(*base_.model, MakeRecoveryConfig(sc, variant_));
   }
 
@@ -153,7 +132,7 @@ class Context {
   const Recorded& base() const { return base_; }
   const CrashBuilder& builder() const { return *builder_; }
   Recoverer& recoverer() { return *recoverer_; }
-  uint32_t exposed() const { return exposed_; }
+  uint32_t parent_fsync_failed() const { return parent_fsync_failed_; }
 
   const std::vector<CrashSpec>& Specs(FaultClass c) {
     auto& v = specs_[static_cast<int>(c)];
@@ -181,7 +160,7 @@ class Context {
   Recorded base_;
   std::unique_ptr<CrashBuilder> builder_;
   std::unique_ptr<Recoverer> recoverer_;
-  uint32_t exposed_ = UINT32_MAX;
+  uint32_t parent_fsync_failed_ = UINT32_MAX;
   std::vector<CrashSpec> specs_[kNumFaultClasses + 1];
   bool enumerated_[kNumFaultClasses + 1] = {};
   std::vector<IoRun> io_runs_;
@@ -205,7 +184,7 @@ struct Parent {
   CrashImage image;
   uint32_t acked = 0;
   uint32_t read_before = 0;
-  bool exposed = false;
+  bool parent_fsync_failed = false;
 };
 
 // The recovery run of a parent, and the child states of it.
@@ -265,7 +244,8 @@ class Runner {
   }
   std::vector<uint32_t> Order(size_t n, uint64_t salt) const;
   void Check(FaultClass cls, const StateId& id, const CrashSpec& spec, const CrashBuilder& b, const Model& m,
-             Recoverer& rec, uint64_t model_id, bool base_run, uint32_t exposed, const Expectation* forced = nullptr);
+             Recoverer& rec, uint64_t model_id, bool base_run, uint32_t known_from,
+             const Expectation* forced = nullptr);
   void Progress(bool final);
 
   RunOptions opt_;
@@ -295,7 +275,7 @@ std::vector<uint32_t> Runner::Order(size_t n, uint64_t salt) const {
 }
 
 void Runner::Check(FaultClass cls, const StateId& id, const CrashSpec& spec, const CrashBuilder& b,
-                   const Model& m, Recoverer& rec, uint64_t model_id, bool base_run, uint32_t exposed,
+                   const Model& m, Recoverer& rec, uint64_t model_id, bool base_run, uint32_t known_from,
                    const Expectation* forced) {
   SetLabel(r_.name, opt_.seed, id);
   CrashImage img = b.Build(spec);
@@ -312,7 +292,7 @@ void Runner::Check(FaultClass cls, const StateId& id, const CrashSpec& spec, con
   Expectation e = forced ? *forced : Expect(cls, point, m, spec);
   if (!forced) {
     e.point = point;
-    e.reopen_exposed = point >= exposed;
+    e.wal_parent_fsync_failed = point >= known_from;
   }
   Verdict v = Judge(o, m, e);
   ++cs.checked;
@@ -370,7 +350,8 @@ void Runner::Check(FaultClass cls, const StateId& id, const CrashSpec& spec, con
   }
   if (base_run && BaseClass(cls) && compound_ && o.repaired &&
       parents_.size() < opt_.compound_parents && parent_keys_.insert(key).second) {
-    parents_.push_back(Parent{id, std::move(img), e.acked, o.first.opened ? o.first.matched_end : 0, e.reopen_exposed});
+    parents_.push_back(
+        Parent{id, std::move(img), e.acked, o.first.opened ? o.first.matched_end : 0, e.wal_parent_fsync_failed});
   }
 }
 
@@ -421,16 +402,16 @@ ScenarioResult Runner::Run() {
           Recorded fr = ctx_.ExecuteFaulty(run);
           CrashBuilder fb(*fr.sim);
           Recoverer frec(*fr.model, ctx_.recovery_config());
-          const uint32_t exposed_run = FirstExposedPoint(*fr.sim, "wal");
+          const uint32_t known_from = ParentFsyncFailedAt(*fr.sim, "wal");
           for (uint32_t local = 0; local < kStatesPerIoRun; ++local) {
             StateId id{FaultClass::kIoError, index * kStatesPerIoRun + local};
             Check(FaultClass::kIoError, id, IoRunState(run, local), fb, *fr.model, frec, index + 1, false,
-                  exposed_run);
+                  known_from);
           }
         } else {
           StateId id{q.cls, index};
           Check(q.cls, id, ctx_.Specs(q.cls)[index], ctx_.builder(), model, ctx_.recoverer(), 0, true,
-                ctx_.exposed());
+                ctx_.parent_fsync_failed());
         }
         if ((r_.checked & 63) == 0) {
           Progress(false);
@@ -456,9 +437,9 @@ ScenarioResult Runner::Run() {
         e.cls = FaultClass::kCompound;
         e.acked = p.acked;
         e.recovered_before = p.read_before;
-        e.reopen_exposed = p.exposed;
-        Check(FaultClass::kCompound, id, pr.children[i], *pr.builder, model, ctx_.recoverer(), 0, true,
-              UINT32_MAX, &e);
+        e.wal_parent_fsync_failed = p.parent_fsync_failed;
+        Check(FaultClass::kCompound, id, pr.children[i], *pr.builder, model, ctx_.recoverer(), 0, true, UINT32_MAX,
+              &e);
       }
     }
     if (next_parent < parents_.size()) done = false;
@@ -510,16 +491,17 @@ walproof::Result<ReplayedState> ReplayState(const Scenario& scenario, uint64_t s
   Context ctx(scenario, seed, variant);
   const Model& model = *ctx.base().model;
   ReplayedState out;
-  uint32_t exposed = ctx.exposed();
+  uint32_t known_from = ctx.parent_fsync_failed();
   auto judge = [&](const CrashBuilder& b, const CrashSpec& spec, const Model& m, Recoverer& rec,
                    const Expectation* forced) {
     out.image = b.Build(spec);
     out.description = b.Describe(spec);
     const uint32_t point = b.ResolvePoint(spec);
+    out.ops = b.OpLines(point + (spec.fate == FileFate::kPartialOp ? 1 : 0));
     out.expectation = forced ? *forced : Expect(id.cls, point, m, spec);
     if (!forced) {
       out.expectation.point = point;
-      out.expectation.reopen_exposed = point >= exposed;
+      out.expectation.wal_parent_fsync_failed = point >= known_from;
     }
     out.verdict = Judge(rec.Recover(out.image), m, out.expectation);
   };
@@ -535,7 +517,7 @@ walproof::Result<ReplayedState> ReplayState(const Scenario& scenario, uint64_t s
     Recorded fr = ctx.ExecuteFaulty(runs[r]);
     CrashBuilder fb(*fr.sim);
     Recoverer frec(*fr.model, ctx.recovery_config());
-    exposed = FirstExposedPoint(*fr.sim, "wal");
+    known_from = ParentFsyncFailedAt(*fr.sim, "wal");
     judge(fb, IoRunState(runs[r], id.index % kStatesPerIoRun), *fr.model, frec, nullptr);
     return out;
   }
@@ -552,7 +534,7 @@ walproof::Result<ReplayedState> ReplayState(const Scenario& scenario, uint64_t s
     e.cls = FaultClass::kCompound;
     e.acked = model.AckedAt(ctx.builder().ResolvePoint(ps));
     e.recovered_before = po.first.opened ? po.first.matched_end : 0;
-    e.reopen_exposed = ctx.builder().ResolvePoint(ps) >= ctx.exposed();
+    e.wal_parent_fsync_failed = ctx.builder().ResolvePoint(ps) >= ctx.parent_fsync_failed();
     judge(*pr.builder, pr.children[id.index], model, ctx.recoverer(), &e);
     out.description = "during the recovery of state " + StateId{id.parent_cls, id.parent_index}.ToString() + " (" +
                       ctx.builder().Describe(ps) + "): " + out.description;

@@ -184,6 +184,13 @@ void AddUpstreamScenarios(std::vector<Scenario>* out) {
            "#5867, #7409, #13152, #18552", OldSegments);
   s.classes = FaultClassSet::None().With(FaultClass::kAtRest);
   out->push_back(s);
+
+  s = Make("issue-7530-corrupt-checkpoint",
+           "bit flips and zeroed sectors in the checkpoint only: reported, and repair must not cut WAL segments",
+           "#7530", OldSegments);
+  s.classes = FaultClassSet::None().With(FaultClass::kAtRest);
+  s.limits.at_rest_only = "checkpoint.";
+  out->push_back(s);
 }
 
 }  // namespace crashsim

@@ -111,6 +111,11 @@ void AddWriterScenarios(std::vector<Scenario>* out) {
   s = Make("restart-cycles", "four sessions: open, log, fsync, close; the last one crashes", RestartCycles);
   out->push_back(s);
 
+  s = Make("fresh-directory", "the first start: the writer creates the WAL directory itself", SegmentSwitch);
+  s.wal_dir_exists = false;
+  s.segment_size = kPage;
+  out->push_back(s);
+
   s = Make("kill-restart", "kill -9 with unsynced records, restart, log and fsync in the next segment", KillRestart);
   out->push_back(s);
 }

@@ -144,6 +144,7 @@ bool Workload::Truncate(int64_t mint) {
 bool Workload::Repair() {
   if (halted_) return false;
   if (writer_) Kill();
+  if (auto kind = io_.Stat(config_.dir); kind.ok() && *kind == walproof::FileKind::kMissing) return true;
   auto plan = walproof::PlanRepair(io_, config_.dir);
   bool ok = plan.ok();
   if (ok && plan->needed()) {

@@ -27,6 +27,8 @@ class CrashBuilder {
   CrashImage Build(const CrashSpec& spec) const;
   // A sentence for people: where the crash is and what was lost.
   std::string Describe(const CrashSpec& spec) const;
+  // The run's ops up to `point`, one line each ("12 [log] append wal/00000000 @96 +54").
+  std::vector<std::string> OpLines(uint32_t point) const;
 
   // Facts the enumerator needs about a point.
   struct FileView {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "crashsim/crash_spec.h"
@@ -22,6 +23,8 @@ struct EnumLimits {
   uint32_t max_dir_subset_ops = 6;        // class 4: every subset up to this many pending ops
   uint32_t max_bit_flips = 1200;          // class 6
   uint32_t max_zeroed_sectors = 400;      // class 6
+  // Class 6: damage only files whose path contains this (empty: every file).
+  std::string at_rest_only;
 };
 
 std::vector<CrashSpec> EnumerateClass(const SimFs& run, FaultClass cls, const EnumLimits& limits,

@@ -113,6 +113,7 @@ struct ReplayedState {
   CrashImage image;
   Expectation expectation;
   Verdict verdict;
+  std::vector<std::string> ops;  // the run's ops up to the crash point
 };
 walproof::Result<ReplayedState> ReplayState(const Scenario& scenario, uint64_t seed, const StateId& id,
                                             Variant* variant = nullptr);

@@ -34,6 +34,8 @@ struct Scenario {
   FaultClassSet classes = FaultClassSet::All();
   EnumLimits limits;
   std::function<void(Workload&)> run;
+  // The WAL directory exists (durably) before the run; false: the writer makes it.
+  bool wal_dir_exists = true;
   // An emulation of upstream behaviour to run under (null: the reference).
   std::function<std::unique_ptr<Variant>()> variant;
   Expect expect = Expect::kPass;
