@@ -129,8 +129,13 @@ void PrintText(const Outcome& o) {
   }
   std::printf("segments          %zu\n", r.plan.segments.size());
   if (r.parallel) {
-    std::printf("mode              parallel, %d thread(s): %d reader(s), %d apply shard(s), 1 router\n",
-                r.threads, r.readers, r.shards);
+    if (r.readers == 0) {
+      std::printf("mode              parallel, %d thread(s): %d apply shard(s), 1 router that reads\n",
+                  r.threads, r.shards);
+    } else {
+      std::printf("mode              parallel, %d thread(s): %d reader(s), %d apply shard(s), 1 router\n",
+                  r.threads, r.readers, r.shards);
+    }
   } else {
     std::printf("mode              sequential\n");
   }
