@@ -242,7 +242,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto stats = ComputeWalStats(fs, dir);
   FUZZ_CHECK(stats.ok(), "stats: %s", stats.status().ToString().c_str());
   uint64_t decodable = 0;
-  for (const Written& w2 : written) decodable += DecodeRecord(w2.bytes, &decoded).ok() ? 1 : 0;
+  for (const Written& w2 : written) decodable += DecodeRecordAsReplayed(w2.bytes, &decoded).ok() ? 1 : 0;
   if (decodable == written.size()) {
     FUZZ_CHECK(stats->records == written.size() && !stats->corruption, "stats count %llu of %zu records",
                static_cast<unsigned long long>(stats->records), written.size());

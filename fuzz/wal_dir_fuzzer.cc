@@ -12,9 +12,10 @@
 //   corruption), a second plan finds nothing to repair, and two replays give
 //   the same head digest and counters; parallel replay agrees with them;
 // - the repair keeps exactly what replay read before the corruption: when
-//   the first replay stopped at a corruption and no upstream .repair leftover
-//   was involved, the head after repair equals the head before it;
+//   the first replay stopped at a corruption and no upstream N.repair was
+//   put back, the head after repair equals the head before it;
 // - the repaired WAL accepts writes: a record logged afterwards is replayed.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -90,10 +91,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (first.status.ok()) {
     // A clean WAL: verify agrees, and a plan has nothing to do.
     auto stats = ComputeWalStats(fs, kDir);
-    if (!OpenFindingSkipped("verify-stricter-than-replay")) {
-      FUZZ_CHECK(stats.ok() && !stats->corruption, "replay clean but verify is not: %s",
-                 stats.ok() ? stats->corruption->ToString().c_str() : stats.status().ToString().c_str());
-    }
+    FUZZ_CHECK(stats.ok() && !stats->corruption, "replay clean but verify is not: %s",
+               stats.ok() ? stats->corruption->ToString().c_str() : stats.status().ToString().c_str());
   }
 
   auto plan = PlanRepair(fs, kDir);
@@ -105,7 +104,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // beyond not crashing, and nothing may have changed.
     return 0;
   }
-  if (first.status.ok() && plan->upstream_leftovers.empty() && !OpenFindingSkipped("verify-stricter-than-replay")) {
+  if (first.status.ok() && plan->upstream_leftovers.empty()) {
     // A clean replay leaves nothing to cut; a repair may still tidy up
     // (leftovers, segments the checkpoint covers) or create the segment after
     // a checkpoint that has none, so that writing resumes above it.
@@ -139,13 +138,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(!stats->corruption, "verify after repair: %s", stats->corruption->ToString().c_str());
   auto again = PlanRepair(fs, kDir);
   FUZZ_CHECK(again.ok(), "second plan: %s", again.status().ToString().c_str());
-  bool leftover_kept = false, leftover_acted = false;
-  for (const UpstreamRepairLeftover& l : again->upstream_leftovers) {
-    leftover_kept |= l.action == UpstreamRepairAction::kLeave;
-    leftover_acted |= l.action != UpstreamRepairAction::kLeave;
-  }
-  if (leftover_acted && OpenFindingSkipped("repair-leftover-not-idempotent")) return 0;
-  FUZZ_CHECK(!again->needed() || leftover_kept, "repair is not idempotent: %s", again->Summary().c_str());
+  // Leftovers a repair leaves alone must be left alone by the next one too.
+  FUZZ_CHECK(!again->needed(), "repair is not idempotent: %s", again->Summary().c_str());
 
   Replayed second = Replay(fs, 0);
   FUZZ_CHECK(second.status.ok(), "replay after repair: %s", second.status.ToString().c_str());
@@ -158,11 +152,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
              parallel.digest.Hex().c_str(), second.digest.Hex().c_str());
   FUZZ_CHECK(parallel.counters == second.counters, "parallel and sequential counters differ");
 
-  // Open finding: replay skips Mmap markers records undecoded, repair cuts at
-  // a malformed one.
-  const bool mmap_cut = plan->corruption && plan->corruption->reason.find("decode mmapmarkers") != std::string::npos;
-  if (first.report.corruption && plan->upstream_leftovers.empty() &&
-      !(mmap_cut && OpenFindingSkipped("verify-stricter-than-replay"))) {
+  // An N.repair put back changes what replays; one left or removed does not.
+  const bool restored = std::any_of(plan->upstream_leftovers.begin(), plan->upstream_leftovers.end(),
+                                    [](const UpstreamRepairLeftover& l) {
+                                      return l.action == UpstreamRepairAction::kRestore;
+                                    });
+  if (first.report.corruption && !restored) {
     FUZZ_CHECK(second.digest == first.digest,
                "repair kept other records than replay read before the corruption (%s)\nplan: %s",
                first.report.corruption->ToString().c_str(), plan->Summary().c_str());

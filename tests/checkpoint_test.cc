@@ -331,6 +331,20 @@ TEST(checkpoint, MmapMarkersAndUnknownDropped) {
   EXPECT_EQ(st->dropped_unknown_records, 2u);
 }
 
+TEST(checkpoint, MalformedMmapMarkersDroppedNotCorruption) {
+  // Replay skips type 5 unread, so the checkpoint of a WAL that replays clean
+  // must not fail on one (fuzz/FINDINGS.md, finding 3).
+  TempDir t;
+  WriteSegments(t.path(), {{std::string("\x05\xff", 2), SeriesRec({2})}, {}});
+  auto st = Cp(t.path(), 0, 0, kKeepAll);
+  ASSERT_TRUE(st.ok()) << st.status().ToString();
+  auto recs = CheckpointRecords(t.path(), 0);
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<SeriesRecord>(recs[0]));
+  EXPECT_EQ(st->dropped_mmap_markers, 0u);
+  EXPECT_EQ(st->dropped_unknown_records, 1u);
+}
+
 TEST(checkpoint, NothingKeptStillWritesAnEmptySegment) {
   TempDir t;
   WriteSegments(t.path(), {{SamplesRec({{1, 1}})}, {}});

@@ -556,6 +556,49 @@ TEST(repair, UpstreamLeftoverStaleLeftAlone) {
   EXPECT_NE(plan.Summary().find("leaving 00000001.repair alone"), std::string::npos) << plan.Summary();
 }
 
+// Finding 5 (fuzz/FINDINGS.md): a second repair must find nothing to do, so
+// leftovers are judged against the directory as this repair leaves it.
+
+TEST(repair, UpstreamLeftoverHeldBackByDroppedDataIsPutBack) {
+  TempDir t;
+  std::string partial = Frag(testutil::kFull, Rec(6));
+  testutil::PadToPage(&partial);
+  auto segs = UpstreamLeftover(t.path(), partial);
+  // Data after a gap held the leftover back; the repair drops it (the gap).
+  WriteCrafted(t.path(), 3, Frag(testutil::kFull, Rec(50)));
+  RepairPlan plan = PlanOrDie(t.path());
+  ASSERT_EQ(plan.upstream_leftovers.size(), 1u);
+  EXPECT_EQ(plan.upstream_leftovers[0].action, UpstreamRepairAction::kRestore);
+  EXPECT_EQ(plan.segment, 1);
+  EXPECT_EQ(plan.delete_segments, (std::vector<int>{3}));
+  // Put back, cut at its own corruption: what it held before it is kept.
+  RepairAndExpect(t.path(), First(segs, 10));
+}
+
+TEST(repair, UpstreamLeftoverOfADroppedSegmentGoesWithIt) {
+  TempDir t;
+  auto segs = Numbered(3, 2);
+  WriteSegments(t.path(), segs);
+  // 2.repair: an older segment 2 that the WAL moved on from (left alone
+  // while segment 2 stays) ...
+  std::string older = Frag(testutil::kFull, Rec(40)) + Frag(testutil::kFull, Rec(41));
+  testutil::PadToPage(&older);
+  WriteFileOrDie(SegPath(t.path(), 2) + ".repair", older);
+  ASSERT_EQ(PlanOrDie(t.path()).upstream_leftovers[0].action, UpstreamRepairAction::kLeave);
+  // ... but a corruption in segment 0 drops segments 1 and 2, and a missing
+  // 2 next to 2.repair would look like an interrupted upstream repair.
+  FlipByte(SegPath(t.path(), 0), RecordStart(SegPath(t.path(), 0), 1) + kFragmentHeaderSize);
+  RepairPlan plan = PlanOrDie(t.path());
+  ASSERT_EQ(plan.upstream_leftovers.size(), 1u);
+  EXPECT_EQ(plan.upstream_leftovers[0].action, UpstreamRepairAction::kRemove);
+  EXPECT_NE(plan.Summary().find("remove 00000002.repair"), std::string::npos) << plan.Summary();
+  EXPECT_EQ(plan.delete_segments, (std::vector<int>{2, 1}));
+  EXPECT_EQ(plan.loss.records, 2u + 2u + 2u);  // segments 1 and 2, and 2.repair
+  const auto changed = FilesChangedByRepair(plan);
+  EXPECT_NE(std::find(changed.begin(), changed.end(), SegPath(t.path(), 2) + ".repair"), changed.end());
+  RepairAndExpect(t.path(), First(segs, 1));
+}
+
 TEST(repair, Protocol242Steps) {
   TempDir t;
   auto segs = Numbered(4, 3);

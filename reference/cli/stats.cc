@@ -33,6 +33,7 @@ nlohmann::json StatsJson(const WalStats& s) {
       {"metadata", s.metadata},
       {"mmap_markers", s.mmap_markers},
       {"unknown_records", s.unknown_records},
+      {"undecodable_skipped_records", s.undecodable_skipped_records},
       {"min_time", OptionalTime(s.min_time)},
       {"max_time", OptionalTime(s.max_time)},
       {"compressed_records", s.compressed_records},

@@ -123,9 +123,14 @@ class CheckpointFilter {
         return Status::Ok();
       }
       case RecordType::kMmapMarkers: {
-        // Markers belong to the out-of-order WBL's chunks; a checkpoint has none.
-        WALPROOF_RETURN_IF_ERROR(DecodeMmapMarkers(rec, &markers_));
-        stats_->dropped_mmap_markers += markers_.size();
+        // Markers belong to the out-of-order WBL's chunks; a checkpoint has
+        // none. Replay skips them unread (AppliedOnReplay), so a malformed
+        // one is dropped like an unknown type, never a corruption.
+        if (DecodeMmapMarkers(rec, &markers_).ok()) {
+          stats_->dropped_mmap_markers += markers_.size();
+        } else {
+          ++stats_->dropped_unknown_records;
+        }
         return Status::Ok();
       }
     }

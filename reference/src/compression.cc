@@ -2,7 +2,9 @@
 
 #include <snappy.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -24,56 +26,66 @@ ZstdContexts& Zstd() {
   return contexts;
 }
 
+// zstd can make at most about 32768 bytes per input byte (a 128 KiB RLE
+// block costs 4 bytes), so a frame claiming more is damaged.
+constexpr size_t kZstdMaxExpansion = 32768;
+
+// One-shot decoding writes straight into *out, with no window buffer: zstd's
+// streaming decoder allocates one of the size the frame header declares, so a
+// 10-byte frame declaring a large window made hundreds of KiB of allocation
+// for a few bytes of output (fuzz/FINDINGS.md, findings 1 and 6). Allocation
+// follows output instead: the size a frame claims is used only when its input
+// can produce it, and without a claim the buffer doubles until the frame
+// fits (those frames are rare: Prometheus and walproof both write the size).
 Status DecompressZstd(std::string_view in, std::string* out) {
   ZSTD_DCtx* d = Zstd().d;
-  ZSTD_DCtx_reset(d, ZSTD_reset_session_only);
-  // zstd sizes its window buffer from the frame header, so a 10-byte frame
-  // could make it allocate 128 MiB. No honest record needs a window much
-  // larger than its output can be, which is bounded by 32768x the input here.
-  int window_log = 10;
-  while (window_log < 27 && (size_t{1} << window_log) < in.size() * 32768) ++window_log;
-  ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, window_log);
-  // Grow the output as data actually comes out, never trusting the size a
-  // frame claims: allocation follows real work, not an attacker's header.
+  ZSTD_DCtx_reset(d, ZSTD_reset_session_and_parameters);
   out->clear();
-  size_t claimed = ZSTD_getFrameContentSize(in.data(), in.size());
-  size_t initial = in.size() * 4 + 64;
-  if (claimed != ZSTD_CONTENTSIZE_UNKNOWN && claimed != ZSTD_CONTENTSIZE_ERROR) {
-    if (claimed > kMaxDecompressedRecord) {
-      return Status::Corruption("zstd record claims " + std::to_string(claimed) + " bytes");
-    }
-    initial = std::min(claimed, initial);
+  const size_t frame = ZSTD_findFrameCompressedSize(in.data(), in.size());
+  if (ZSTD_isError(frame)) return Status::Corruption(std::string("zstd: ") + ZSTD_getErrorName(frame));
+  if (frame != in.size()) return Status::Corruption("zstd: trailing bytes after frame");
+  const unsigned long long claimed = ZSTD_getFrameContentSize(in.data(), in.size());
+  if (claimed == ZSTD_CONTENTSIZE_ERROR) return Status::Corruption("zstd: bad frame header");
+  const bool known = claimed != ZSTD_CONTENTSIZE_UNKNOWN;
+  if (known && (claimed > kMaxDecompressedRecord || claimed > kZstdMaxExpansion * in.size() + 65536)) {
+    return Status::Corruption("zstd record claims " + std::to_string(claimed) + " bytes from " +
+                              std::to_string(in.size()));
   }
-  out->resize(std::max<size_t>(initial, 64));
-  ZSTD_inBuffer input{in.data(), in.size(), 0};
-  size_t produced = 0;
+  // Without a claim, attempts double up to exactly `limit`, from about 4x the
+  // input: all of them together allocate at most twice the last one.
+  const size_t limit = std::min(kMaxDecompressedRecord, kZstdMaxExpansion * in.size() + 65536);
+  size_t capacity = static_cast<size_t>(claimed);
+  if (!known) {
+    capacity = limit;
+    while (capacity / 2 >= in.size() * 4 + 64) capacity = (capacity + 1) / 2;
+  }
   while (true) {
-    ZSTD_outBuffer output{out->data() + produced, out->size() - produced, 0};
-    size_t rc = ZSTD_decompressStream(d, &output, &input);
-    if (ZSTD_isError(rc)) {
+    if (out->capacity() < capacity) {
+      std::string exact(capacity, '\0');  // resize() could round up to twice the old capacity
+      out->swap(exact);
+    } else {
+      out->resize(capacity);
+    }
+    const size_t rc = ZSTD_decompressDCtx(d, out->data(), out->size(), in.data(), in.size());
+    if (!ZSTD_isError(rc)) {
+      // One-shot decoding checks a claimed size too; kept explicit.
+      if (known && rc != claimed) {
+        return Status::Corruption("zstd frame claims " + std::to_string(claimed) + " bytes but holds " +
+                                  std::to_string(rc));
+      }
+      out->resize(rc);
+      return Status::Ok();
+    }
+    if (known || ZSTD_getErrorCode(rc) != ZSTD_error_dstSize_tooSmall) {
+      out->clear();
       return Status::Corruption(std::string("zstd: ") + ZSTD_getErrorName(rc));
     }
-    produced += output.pos;
-    if (rc == 0) break;  // frame complete
-    if (input.pos == input.size && output.pos < output.size) {
-      return Status::Corruption("zstd: truncated frame");
+    if (capacity >= limit) {
+      out->clear();
+      return Status::Corruption("zstd record expands beyond " + std::to_string(capacity) + " bytes");
     }
-    if (produced == out->size()) {
-      if (out->size() >= kMaxDecompressedRecord) {
-        return Status::Corruption("zstd record expands beyond " +
-                                  std::to_string(kMaxDecompressedRecord) + " bytes");
-      }
-      out->resize(std::min(out->size() * 2, kMaxDecompressedRecord));
-    }
+    capacity = std::min(capacity * 2, limit);
   }
-  if (input.pos != input.size) return Status::Corruption("zstd: trailing bytes after frame");
-  // The streaming decoder does not hold a frame to the size it claims.
-  if (claimed != ZSTD_CONTENTSIZE_UNKNOWN && claimed != ZSTD_CONTENTSIZE_ERROR && claimed != produced) {
-    return Status::Corruption("zstd frame claims " + std::to_string(claimed) + " bytes but holds " +
-                              std::to_string(produced));
-  }
-  out->resize(produced);
-  return Status::Ok();
 }
 
 }  // namespace

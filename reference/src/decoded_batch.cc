@@ -135,8 +135,15 @@ size_t DecodedBatch::entries() const {
 
 Status AppendRecord(std::string_view record, DecodedBatch* b, DecodeScratch* s, const char** what) {
   using Kind = DecodedBatch::Kind;
+  const uint8_t type = PeekRecordType(record);
+  if (!AppliedOnReplay(type)) {
+    // Skipped unread: the rule verify and repair follow too (record_codec.h).
+    ++b->skipped;
+    ++b->records;
+    return Status::Ok();
+  }
   Status st;
-  switch (static_cast<RecordType>(PeekRecordType(record))) {
+  switch (static_cast<RecordType>(type)) {
     case RecordType::kSeries:
       *what = "series";
       if (!(st = DecodeSeries(record, &s->series)).ok()) return st;
@@ -181,6 +188,7 @@ Status AppendRecord(std::string_view record, DecodedBatch* b, DecodeScratch* s, 
       SwapIn(s->float_histograms, &b->float_histograms, &b->num_float_histograms);
       AddRun(b, Kind::kFloatHistograms, s->float_histograms.size());
       break;
+    case RecordType::kMmapMarkers:  // not applied: handled above
     default:
       ++b->skipped;
       break;

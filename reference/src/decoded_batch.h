@@ -72,8 +72,9 @@ struct DecodeScratch {
 };
 
 // Decodes one record and appends its entries to *batch. Types replay does not
-// apply (mmap markers, which belong to the out-of-order WBL, 3.x types and
-// unknown ones) are counted as skipped, as upstream's loadWAL ignores them.
+// apply (AppliedOnReplay: mmap markers, which belong to the out-of-order WBL,
+// 3.x types and unknown ones) are counted as skipped, their bodies unread, as
+// upstream's loadWAL ignores them.
 // A record that fails to decode leaves *batch unchanged and returns the
 // codec's error, with *what set to upstream's name for the record kind
 // ("series", "samples", ...), for the "decode <what>: ..." corruption.

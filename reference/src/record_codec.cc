@@ -489,4 +489,29 @@ Status DecodeRecord(std::string_view rec, Record* out) {
   return Status::Ok();
 }
 
+bool AppliedOnReplay(uint8_t type) {
+  switch (static_cast<RecordType>(type)) {
+    case RecordType::kSeries:
+    case RecordType::kSamples:
+    case RecordType::kTombstones:
+    case RecordType::kExemplars:
+    case RecordType::kMetadata:
+    case RecordType::kHistogramSamples:
+    case RecordType::kFloatHistogramSamples:
+      return true;
+    case RecordType::kMmapMarkers:
+      return false;
+  }
+  return false;
+}
+
+Status DecodeRecordAsReplayed(std::string_view rec, Record* out) {
+  const uint8_t type = PeekRecordType(rec);
+  if (!AppliedOnReplay(type)) {
+    *out = UnknownRecord{type};
+    return Status::Ok();
+  }
+  return DecodeRecord(rec, out);
+}
+
 }  // namespace walproof

@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "compression.h"
 #include "walproof/crc32c.h"
@@ -31,9 +32,11 @@ Result<uint64_t> FileSize(Fs& fs, const std::string& path) {
   return (*f)->Size();
 }
 
-// Reads `files` as one stream, decoding every record, until the end or the
-// first corruption (a decode error included). Calls on_record for each good
-// one. I/O errors are returned; corruption is reported in *corruption.
+// Reads `files` as one stream, decoding every record as replay does, until
+// the end or the first corruption (a decode error included; the body of a
+// record replay skips, such as mmap markers, is never judged). Calls
+// on_record for each good one. I/O errors are returned; corruption is
+// reported in *corruption.
 struct GoodRead {
   uint64_t records = 0;
   uint64_t end_offset = 0;  // just past the last good record, in its segment
@@ -47,7 +50,7 @@ Result<GoodRead> ReadGood(Fs& fs, std::vector<SegmentFile> files, OnRecord on_re
   std::string_view rec;
   Record decoded;
   while (reader.Next(&rec)) {
-    Status st = DecodeRecord(rec, &decoded);
+    Status st = DecodeRecordAsReplayed(rec, &decoded);
     if (!st.ok()) {
       out.corruption = CorruptionInfo{reader.segment_path(), reader.segment(), reader.offset(),
                                       std::string("decode ") + RecordTypeName(PeekRecordType(rec)) +
@@ -146,7 +149,8 @@ void ScanLoss(Fs& fs, const std::string& path, uint64_t start, RepairLoss* loss)
       }
       bytes = plain;
     }
-    if (!DecodeRecord(bytes, &decoded).ok()) {
+    // Undecodable as replay judges it: a skipped type is counted, not read.
+    if (!DecodeRecordAsReplayed(bytes, &decoded).ok()) {
       ++loss->undecodable_records;
       return;
     }
@@ -373,7 +377,19 @@ std::string RepairPlan::Summary() const {
   return out;
 }
 
-Result<RepairPlan> PlanRepair(Fs& fs, const std::string& dir) {
+namespace {
+
+// What one planning pass learnt about upstream N.repair leftovers, for the
+// checks PlanRepair makes against the directory as the plan leaves it.
+struct LeftoverContext {
+  std::map<int, std::string> paths;      // segment -> the file its bytes are read from
+  std::vector<int> held_by_later_data;   // N.repair left only because later segments hold data
+};
+
+// One planning pass. An N.repair whose N is in `restore_anyway` is put back
+// even though later segments hold data (the plan drops all of it).
+Result<RepairPlan> PlanOnce(Fs& fs, const std::string& dir, const std::set<int>& restore_anyway,
+                            LeftoverContext* ctx) {
   RepairPlan plan;
   plan.dir = dir;
   auto listing = ListWalDir(fs, dir);
@@ -424,17 +440,20 @@ Result<RepairPlan> PlanRepair(Fs& fs, const std::string& dir) {
       if (*rel == Relation::kEqual) {
         l.action = UpstreamRepairAction::kRemove;
         l.why = SegmentFileName(*n) + " already holds every record it keeps: a finished Prometheus repair";
-      } else if (*rel == Relation::kStrictPrefix && !later_data) {
+      } else if (*rel == Relation::kStrictPrefix && (!later_data || restore_anyway.count(*n))) {
         l.action = UpstreamRepairAction::kRestore;
         l.why = "an interrupted Prometheus repair had re-written only part of " + SegmentFileName(*n);
+        if (later_data) l.why += "; the later segments holding data are dropped by this repair";
         paths[*n] = original.path;
       } else {
+        if (*rel == Relation::kStrictPrefix) ctx->held_by_later_data.push_back(*n);
         l.why = "the WAL was written after it (" + SegmentFileName(*n) +
                 " or a later segment holds records it lacks); delete it by hand once sure";
       }
     }
     plan.upstream_leftovers.push_back(std::move(l));
   }
+  ctx->paths = paths;
   std::vector<int> segs;
   for (const auto& [s, p] : paths) segs.push_back(s);
 
@@ -544,6 +563,69 @@ Result<RepairPlan> PlanRepair(Fs& fs, const std::string& dir) {
     }
   }
   return plan;
+}
+
+bool Contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+// Whether a segment after `n` still holds bytes once `plan` is carried out.
+Result<bool> LaterDataSurvives(Fs& fs, const RepairPlan& plan, const LeftoverContext& ctx, int n) {
+  for (auto it = ctx.paths.upper_bound(n); it != ctx.paths.end(); ++it) {
+    const int s = it->first;
+    if (Contains(plan.delete_segments, s) || Contains(plan.obsolete_segments, s)) continue;
+    if (plan.segment == s && plan.rewrite_segment) {
+      if (plan.segment_exists && plan.cut_offset > 0) return true;
+      continue;  // cut to nothing, or created empty
+    }
+    auto size = FileSize(fs, it->second);
+    if (!size.ok()) return size.status();
+    if (*size > 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+// Leftovers are classified against the directory as it is, but a second
+// repair sees it as this one leaves it, so PlanRepair checks each N.repair it
+// would leave against that state (finding 5 in fuzz/FINDINGS.md):
+// - an N.repair held back only by later data that this plan drops would be
+//   put back by the next repair: it is put back now, and planning starts
+//   over (each pass puts back one more, so this ends);
+// - an N.repair whose segment N this plan deletes (after the cut, or covered
+//   by the checkpoint) would look like an interrupted repair of a missing N
+//   next time: it is an older copy of what the repair drops, so it goes with
+//   it, said in the plan and counted in the loss when after the cut.
+Result<RepairPlan> PlanRepair(Fs& fs, const std::string& dir) {
+  std::set<int> restore_anyway;
+  for (;;) {
+    LeftoverContext ctx;
+    auto plan = PlanOnce(fs, dir, restore_anyway, &ctx);
+    if (!plan.ok()) return plan.status();
+    bool again = false;
+    for (int n : ctx.held_by_later_data) {
+      if (Contains(plan->delete_segments, n) || Contains(plan->obsolete_segments, n)) continue;
+      auto survives = LaterDataSurvives(fs, *plan, ctx, n);
+      if (!survives.ok()) return survives.status();
+      if (!*survives) again |= restore_anyway.insert(n).second;
+    }
+    if (again) continue;
+    for (UpstreamRepairLeftover& l : plan->upstream_leftovers) {
+      if (l.action != UpstreamRepairAction::kLeave) continue;
+      const std::string_view stem(l.name.data(), l.name.size() - kUpstreamRepairSuffix.size());
+      if (!ParseSegmentIndex(stem)) continue;  // not named after a segment: never acted on
+      const std::string seg = SegmentFileName(l.segment);
+      if (Contains(plan->delete_segments, l.segment)) {
+        l.action = UpstreamRepairAction::kRemove;
+        l.why = seg + " is after the cut and deleted by this repair; " + l.name + " is an older copy of it";
+        ScanLoss(fs, JoinPath(dir, l.name), 0, &plan->loss);
+      } else if (Contains(plan->obsolete_segments, l.segment)) {
+        l.action = UpstreamRepairAction::kRemove;
+        l.why = seg + " is covered by the checkpoint and deleted by this repair; " + l.name +
+                " is an older copy of it";
+      }
+    }
+    return plan;
+  }
 }
 
 std::vector<std::string> FilesChangedByRepair(const RepairPlan& plan) {

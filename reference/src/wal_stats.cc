@@ -58,8 +58,10 @@ Result<WalStats> ComputeWalStats(Fs& fs, const std::string& dir, const ProgressF
   Record record;
   while (reader.Next(&bytes)) {
     uint8_t type = PeekRecordType(bytes);
+    // Every record is decoded for its counts, but only a type replay applies
+    // can be a corruption: verify fails exactly where replay stops.
     Status st = DecodeRecord(bytes, &record);
-    if (!st.ok()) {
+    if (!st.ok() && AppliedOnReplay(type)) {
       stats.corruption = reader.FailDecode(RecordTypeName(type), st);
       break;
     }
@@ -68,7 +70,11 @@ Result<WalStats> ComputeWalStats(Fs& fs, const std::string& dir, const ProgressF
     stats.record_bytes += bytes.size();
     stats.stored_bytes += reader.last_stored_size();
     if (reader.last_compressed()) ++stats.compressed_records;
-    std::visit(Counter{&stats}, record);
+    if (st.ok()) {
+      std::visit(Counter{&stats}, record);
+    } else {
+      ++stats.undecodable_skipped_records;
+    }
     if (progress && stats.records % 256 == 0) {
       progress(start_of[reader.segment_path()] + reader.offset(), stats.file_bytes);
     }

@@ -95,7 +95,7 @@ struct CheckpointStats {
   uint64_t total_tombstones = 0, dropped_tombstones = 0;  // intervals
   uint64_t total_metadata = 0, dropped_metadata = 0;  // superseded or of dropped series
   uint64_t dropped_mmap_markers = 0;
-  uint64_t dropped_unknown_records = 0;
+  uint64_t dropped_unknown_records = 0;  // types replay skips, and malformed mmap markers
 };
 
 // Writes checkpoint.<to> from the newest existing checkpoint.K (if any) and

@@ -146,7 +146,8 @@ struct MetadataRecord { std::vector<RefMetadata> metadata; bool operator==(const
 struct HistogramsRecord { std::vector<RefHistogramSample> histograms; bool operator==(const HistogramsRecord&) const = default; };
 struct FloatHistogramsRecord { std::vector<RefFloatHistogramSample> histograms; bool operator==(const FloatHistogramsRecord&) const = default; };
 // A record whose type the reference does not decode (0, 9..255, or an empty
-// record). Skipped by replay, counted by stats.
+// record), or one DecodeRecordAsReplayed leaves unread (mmap markers too).
+// Skipped by replay, counted by stats.
 struct UnknownRecord { uint8_t type = 0; bool operator==(const UnknownRecord&) const = default; };
 
 using Record = std::variant<SeriesRecord, SamplesRecord, TombstonesRecord, ExemplarsRecord,

@@ -48,4 +48,18 @@ Status DecodeFloatHistogramSamples(std::string_view rec,
 // UnknownRecord, never an error.
 Status DecodeRecord(std::string_view rec, Record* out);
 
+// The one rule replay, verify and repair share: whether replay applies
+// records of this type (series, samples, tombstones, exemplars, metadata and
+// both histogram kinds). Replay skips any other type without reading its
+// body: 0, 9..255, and mmap markers, which index the out-of-order WBL's
+// chunks and which Prometheus 2.42's loadWAL ignores in the WAL. So the body
+// of such a record can never be the corruption that stops replay.
+bool AppliedOnReplay(uint8_t type);
+
+// Decodes a record as replay reads it: a type replay applies is decoded as
+// DecodeRecord does (its error is the corruption replay reports); any other
+// type gives UnknownRecord{type}, its body unread, never an error. Verify and
+// repair judge records through this, so they stop exactly where replay does.
+Status DecodeRecordAsReplayed(std::string_view rec, Record* out);
+
 }  // namespace walproof

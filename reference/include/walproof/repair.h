@@ -46,7 +46,12 @@
 // renamed back over N (atomically) and the repair proceeds as if Prometheus
 // had never started one. If N holds exactly K, the upstream repair finished
 // and only the deletion of N.repair was lost: it is removed. Otherwise the
-// WAL has moved on since; N.repair is left alone and reported.
+// WAL has moved on since; N.repair is left alone and reported. That choice is
+// checked against the directory as the repair leaves it, so that a second
+// repair has nothing to do: if the later data that held N.repair back is all
+// dropped, N.repair is put back after all; if segment N itself is deleted
+// (after the cut, or covered by the checkpoint), N.repair is an older copy of
+// it and is removed with it (in the plan, and counted in the loss).
 //
 // A corruption inside the newest checkpoint (or an empty or non-directory
 // one) is refused: cutting WAL segments cannot repair a checkpoint, and

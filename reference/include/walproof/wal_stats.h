@@ -27,6 +27,9 @@ struct WalStats {
   uint64_t metadata = 0;
   uint64_t mmap_markers = 0;
   uint64_t unknown_records = 0;  // skipped: types 0 and 9..255, empty records
+  // Records of a type replay skips unread (mmap markers) whose body does not
+  // decode: counted in records_by_type, not a corruption (replay never reads it).
+  uint64_t undecodable_skipped_records = 0;
   std::optional<int64_t> min_time;  // over float and histogram samples
   std::optional<int64_t> max_time;
   uint64_t compressed_records = 0;
@@ -37,7 +40,9 @@ struct WalStats {
 };
 
 // Reads and decodes every record in replay order. A corruption is not an
-// error here: counting stops there and it is reported in the result. Errors
+// error here: counting stops there and it is reported in the result. It is
+// where replay would stop: a record of a type replay skips (AppliedOnReplay)
+// is never one. Errors
 // are for what prevents reading at all (missing directory, I/O, a gap).
 // `progress`, if set, is called now and then with the bytes read so far and the
 // total to read.
