@@ -154,6 +154,7 @@ class ModelStream {
   explicit ModelStream(const std::vector<ModelSegment>& segs) {
     for (const ModelSegment& s : segs) {
       std::string d = s.data;
+      real_.push_back(d.size());
       PadToPage(&d);
       padded_.push_back(std::move(d));
       index_.push_back(s.index);
@@ -161,13 +162,17 @@ class ModelStream {
   }
   enum Got { kOk, kEof, kShort };
   // Like io.ReadFull: kEof when nothing at all was left, kShort when some.
-  Got Read(size_t n, std::string* out) {
+  // Without `padding`, the padding of a short segment is not there to read
+  // (a fragment header or payload may not run into it): kShort at its start.
+  Got Read(size_t n, std::string* out, bool padding = true) {
     out->clear();
     while (out->size() < n) {
       if (cur_ >= padded_.size()) return out->empty() ? kEof : kShort;
       const std::string& seg = padded_[cur_];
-      if (off_ < seg.size()) {
-        size_t take = std::min(n - out->size(), seg.size() - off_);
+      const size_t end = padding ? seg.size() : real_[cur_];
+      if (off_ >= end && off_ < seg.size()) return kShort;
+      if (off_ < end) {
+        size_t take = std::min(n - out->size(), end - off_);
         out->append(seg, off_, take);
         off_ += take;
       } else if (cur_ + 1 < padded_.size()) {
@@ -184,6 +189,7 @@ class ModelStream {
 
  private:
   std::vector<std::string> padded_;
+  std::vector<size_t> real_;  // unpadded sizes
   std::vector<int> index_;
   size_t cur_ = 0;
   uint64_t off_ = 0;
@@ -229,7 +235,7 @@ ModelResult ModelRead(const std::vector<ModelSegment>& segments) {
         if (!AllZero(buf)) return fail("unexpected non-zero byte in padded page");
         continue;
       }
-      g = s.Read(kFragmentHeaderSize - 1, &buf);
+      g = s.Read(kFragmentHeaderSize - 1, &buf, false);
       if (g == ModelStream::kEof) {
         if (open > 0 || last_type == 2 || last_type == 3) return fail("last record is torn");
         return res;
@@ -239,7 +245,7 @@ ModelResult ModelRead(const std::vector<ModelSegment>& segments) {
       size_t len = size_t{h[0]} << 8 | h[1];
       uint32_t crc = uint32_t{h[2]} << 24 | uint32_t{h[3]} << 16 | uint32_t{h[4]} << 8 | h[5];
       if (len > kMaxFragmentPayload) return fail("invalid record size " + std::to_string(len));
-      g = s.Read(len, &buf);
+      g = s.Read(len, &buf, false);
       if (g == ModelStream::kEof) {
         if (open > 0 || last_type == 2 || last_type == 3) return fail("last record is torn");
         return res;

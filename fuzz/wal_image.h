@@ -5,9 +5,10 @@
 // The model (ModelRead) is a second, deliberately plain implementation of the
 // reader rules of FORMAT.md section 2, written from the format and upstream's
 // reader.go rather than from segment_reader.cc: it pads every segment to its
-// page boundary up front and walks the padded bytes. The fuzz targets compare
-// SegmentReader with it record for record and on where a corruption is
-// reported. Decompression itself is shared (DecompressRecord): the snappy
+// page boundary up front and walks the padded bytes, where only a page
+// terminator may read the padding (a fragment running into it is torn). The
+// fuzz targets compare SegmentReader with it record for record and on where a
+// corruption is reported. Decompression itself is shared (DecompressRecord): the snappy
 // target checks that one on its own.
 #pragma once
 

@@ -106,6 +106,28 @@ TEST(Crc32cTest, HardwareAndPortableAgreeOnRandomLengthsAndAlignments) {
   }
 }
 
+// Long inputs are checksummed in parallel stripes that are joined
+// afterwards: every length around the stripe sizes must agree too.
+TEST(Crc32cTest, HardwareAndPortableAgreeAroundStripeSizes) {
+  const std::string buf = Random(3 * 4096 * 3 + 64, 3);
+  std::mt19937 rng(11);
+  for (size_t base : {3 * 256, 2 * 3 * 256, 3 * 4096, 2 * 3 * 4096, 3 * 4096 + 3 * 256}) {
+    for (size_t len = base - 9; len <= base + 9; ++len) {
+      const size_t align = len % 8;
+      const uint32_t seed_crc = static_cast<uint32_t>(rng());
+      ASSERT_EQ(crc32c::ExtendPortable(seed_crc, buf.data() + align, len),
+                crc32c::ExtendHardware(seed_crc, buf.data() + align, len))
+          << "align " << align << " len " << len;
+    }
+  }
+  for (int i = 0; i < 300; ++i) {
+    const size_t align = rng() % 16;
+    const size_t len = rng() % (buf.size() - 16);
+    ASSERT_EQ(crc32c::ExtendPortable(0, buf.data() + align, len), crc32c::ExtendHardware(0, buf.data() + align, len))
+        << "align " << align << " len " << len;
+  }
+}
+
 TEST(Crc32cTest, EveryShortLengthAndAlignmentAgrees) {
   const std::string buf = Random(128, 2);
   for (size_t align = 0; align < 16; ++align) {

@@ -746,9 +746,30 @@ TEST(WalWriterTest, NewSegmentIsMadeDurableInItsDirectory) {
   FaultFs fs(PosixFs());
   auto w = MustOpen(fs, tmp.path(), Opts(4));
   ASSERT_NE(w, nullptr);
-  EXPECT_EQ(fs.sync_dirs(), 1);
+  EXPECT_EQ(fs.sync_dirs(), 2);  // the WAL directory's parent, then the first segment's directory
   ASSERT_OK(w->NextSegment().status());
-  EXPECT_EQ(fs.sync_dirs(), 2);
+  EXPECT_EQ(fs.sync_dirs(), 3);
+  ASSERT_OK(w->Close());
+}
+
+// A run that created the WAL directory may have crashed, or failed to fsync
+// the parent, before the directory entry was durable; the directory then
+// looks like any other. Every open must make it durable again before it
+// acknowledges records.
+TEST(WalWriterTest, EveryOpenMakesTheWalDirectoryDurableInItsParent) {
+  TempDir tmp;
+  FaultFs fs(PosixFs());
+  const std::string dir = tmp.path() + "/wal";
+  fs.FailNextSyncDir(EIO);
+  EXPECT_FALSE(WalWriter::Open(fs, dir, Opts(4)).ok());  // created the directory, then its parent fsync failed
+  EXPECT_EQ(fs.sync_dirs(), 1);
+  auto w = MustOpen(fs, dir, Opts(4));
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(fs.sync_dirs(), 3);  // the parent again, then the new segment's directory
+  ASSERT_OK(w->Close());
+  w = MustOpen(fs, dir, Opts(4));
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(fs.sync_dirs(), 5);
   ASSERT_OK(w->Close());
 }
 

@@ -5,16 +5,9 @@ namespace crashsim {
 const char* LimitationReason(const Expectation& e, Violation v) {
   const FaultClass cls = e.cls;
   const Fill fill = e.fill;
-  if (v == Violation::kPhantomEmpty) {
-    // Benign, not inherent: a fragment header torn right after its type
-    // byte, at the end of a file shorter than its page, reads through the
-    // zero padding the reader applies (as upstream's does) as FULL, length 0,
-    // CRC 0, and the CRC-32C of nothing is 0. Replay skips empty records, so
-    // the head is unharmed. A reader that wants every fragment to lie within
-    // the file would report it as torn instead.
-    return "benign: a torn fragment header (type byte only) reads as an empty record through the reader's page "
-           "padding; replay skips it";
-  }
+  // (An empty record read from a torn fragment header through the padding
+  // of a short page was one until the reader reported such a header as
+  // torn; it now fails a run.)
   if (cls == FaultClass::kTorn && fill == Fill::kStale &&
       (v == Violation::kInvented || v == Violation::kDuplicate || v == Violation::kOutOfOrder)) {
     // Fragments carry no segment identity (LevelDB's recyclable format adds a
@@ -35,11 +28,8 @@ const char* LimitationReason(const Expectation& e, Violation v) {
   return nullptr;
 }
 
-const char* KnownFindingFor(const Expectation& e, Violation v) {
-  if (e.wal_parent_fsync_failed && (v == Violation::kAckedLost || v == Violation::kOutOfOrder)) {
-    return kKnownWalDirParentFsyncNotRetried;
-  }
-  return nullptr;
+const char* KnownFindingFor(const Expectation&, Violation) {
+  return nullptr;  // none at present (see oracle.h)
 }
 
 Verdict Judge(const RecoveryOutcome& o, const Model& model, const Expectation& e) {

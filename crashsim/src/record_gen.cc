@@ -1,6 +1,7 @@
 #include "crashsim/record_gen.h"
 
 #include <cstring>
+#include <limits>
 
 #include "walproof/record.h"
 #include "walproof/record_codec.h"
@@ -18,6 +19,27 @@ std::string RecordGen::Series(int n) {
   ++seq_;
   std::string out;
   walproof::EncodeSeries(series, &out);
+  return out;
+}
+
+std::string RecordGen::SeriesAgain(uint64_t ref) {
+  walproof::RefSeries s;
+  s.ref = next_ref_++;
+  s.labels = {{"__name__", "crashsim_metric"}, {"instance", "i" + std::to_string(ref)}};
+  ++seq_;
+  std::string out;
+  walproof::EncodeSeries({s}, &out);
+  return out;
+}
+
+std::string RecordGen::DeleteSeries(uint64_t ref) {
+  walproof::RefTombstone t;
+  t.ref = ref;
+  t.mint = std::numeric_limits<int64_t>::min();
+  t.maxt = std::numeric_limits<int64_t>::max();
+  ++seq_;
+  std::string out;
+  walproof::EncodeTombstones({t}, &out);
   return out;
 }
 

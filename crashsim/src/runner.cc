@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <unistd.h>
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -95,21 +97,6 @@ double ThreadCpuSeconds() {
 
 bool BaseClass(FaultClass c) { return c != FaultClass::kIoError && c != FaultClass::kCompound; }
 
-// The crash point from which the precondition of
-// kKnownWalDirParentFsyncNotRetried holds: a failed fsync of the directory
-// holding the WAL directory (UINT32_MAX: never).
-uint32_t ParentFsyncFailedAt(const SimFs& run, const std::string& dir) {
-  std::vector<std::string> parts = SplitPath(dir);
-  if (parts.size() != 1) return UINT32_MAX;  // the WAL lives in the root here
-  const auto& log = run.log();
-  for (size_t j = 0; j < log.size(); ++j) {
-    if (log[j].kind == OpKind::kSyncDir && log[j].failed && log[j].inode == kRootInode) {
-      return static_cast<uint32_t>(j + 1);
-    }
-  }
-  return UINT32_MAX;
-}
-
 // Everything needed to rebuild and judge states of one scenario and seed.
 class Context {
  public:
@@ -122,7 +109,6 @@ class Context {
     }
     base_ = Execute(sc, seed, variant_, nullptr);
     builder_ = std::make_unique<CrashBuilder>(*base_.sim);
-    parent_fsync_failed_ = ParentFsyncFailedAt(*base_.sim, "wal");
     recoverer_ = std::make_unique<Recoverer>(*base_.model, MakeRecoveryConfig(sc, variant_));
   }
 
@@ -132,7 +118,6 @@ class Context {
   const Recorded& base() const { return base_; }
   const CrashBuilder& builder() const { return *builder_; }
   Recoverer& recoverer() { return *recoverer_; }
-  uint32_t parent_fsync_failed() const { return parent_fsync_failed_; }
 
   const std::vector<CrashSpec>& Specs(FaultClass c) {
     auto& v = specs_[static_cast<int>(c)];
@@ -160,7 +145,6 @@ class Context {
   Recorded base_;
   std::unique_ptr<CrashBuilder> builder_;
   std::unique_ptr<Recoverer> recoverer_;
-  uint32_t parent_fsync_failed_ = UINT32_MAX;
   std::vector<CrashSpec> specs_[kNumFaultClasses + 1];
   bool enumerated_[kNumFaultClasses + 1] = {};
   std::vector<IoRun> io_runs_;
@@ -184,7 +168,6 @@ struct Parent {
   CrashImage image;
   uint32_t acked = 0;
   uint32_t read_before = 0;
-  bool parent_fsync_failed = false;
 };
 
 // The recovery run of a parent, and the child states of it.
@@ -244,8 +227,7 @@ class Runner {
   }
   std::vector<uint32_t> Order(size_t n, uint64_t salt) const;
   void Check(FaultClass cls, const StateId& id, const CrashSpec& spec, const CrashBuilder& b, const Model& m,
-             Recoverer& rec, uint64_t model_id, bool base_run, uint32_t known_from,
-             const Expectation* forced = nullptr);
+             Recoverer& rec, uint64_t model_id, bool base_run, const Expectation* forced = nullptr);
   void Progress(bool final);
 
   RunOptions opt_;
@@ -275,8 +257,7 @@ std::vector<uint32_t> Runner::Order(size_t n, uint64_t salt) const {
 }
 
 void Runner::Check(FaultClass cls, const StateId& id, const CrashSpec& spec, const CrashBuilder& b,
-                   const Model& m, Recoverer& rec, uint64_t model_id, bool base_run, uint32_t known_from,
-                   const Expectation* forced) {
+                   const Model& m, Recoverer& rec, uint64_t model_id, bool base_run, const Expectation* forced) {
   SetLabel(r_.name, opt_.seed, id);
   CrashImage img = b.Build(spec);
   const uint32_t point = b.ResolvePoint(spec);
@@ -290,10 +271,7 @@ void Runner::Check(FaultClass cls, const StateId& id, const CrashSpec& spec, con
   }
   const RecoveryOutcome& o = it->second;
   Expectation e = forced ? *forced : Expect(cls, point, m, spec);
-  if (!forced) {
-    e.point = point;
-    e.wal_parent_fsync_failed = point >= known_from;
-  }
+  if (!forced) e.point = point;
   Verdict v = Judge(o, m, e);
   ++cs.checked;
   ++r_.checked;
@@ -351,20 +329,24 @@ void Runner::Check(FaultClass cls, const StateId& id, const CrashSpec& spec, con
   if (base_run && BaseClass(cls) && compound_ && o.repaired &&
       parents_.size() < opt_.compound_parents && parent_keys_.insert(key).second) {
     parents_.push_back(
-        Parent{id, std::move(img), e.acked, o.first.opened ? o.first.matched_end : 0, e.wal_parent_fsync_failed});
+        Parent{id, std::move(img), e.acked, o.first.opened ? o.first.matched_end : 0});
   }
 }
 
 void Runner::Progress(bool final) {
   if (!opt_.progress) return;
+  // On a terminal one line redrawn twice a second; in a log (CI, a pipe) a
+  // new line every 10 s, so that the log stays readable.
+  static const bool tty = isatty(STDERR_FILENO) != 0;
   double t = Elapsed();
-  if (!final && t - last_progress_ < 0.5) return;
+  if (!final && t - last_progress_ < (tty ? 0.5 : 10.0)) return;
   last_progress_ = t;
-  std::fprintf(stderr, "\r%-34s %9llu/%-9llu states %8.0f/s  recovered %-8llu failures %-6llu limits %-6llu%s",
+  if (tty) std::fputc('\r', stderr);
+  std::fprintf(stderr, "%-34s %9llu/%-9llu states %8.0f/s  recovered %-8llu failures %-6llu limits %-6llu%s",
                r_.name.c_str(), static_cast<unsigned long long>(r_.checked),
                static_cast<unsigned long long>(r_.enumerated), t > 0 ? r_.checked / t : 0.0,
                static_cast<unsigned long long>(r_.recoveries), static_cast<unsigned long long>(r_.failures),
-               static_cast<unsigned long long>(r_.limitations), final ? "\n" : "");
+               static_cast<unsigned long long>(r_.limitations), final || !tty ? "\n" : "");
   std::fflush(stderr);
 }
 
@@ -402,16 +384,13 @@ ScenarioResult Runner::Run() {
           Recorded fr = ctx_.ExecuteFaulty(run);
           CrashBuilder fb(*fr.sim);
           Recoverer frec(*fr.model, ctx_.recovery_config());
-          const uint32_t known_from = ParentFsyncFailedAt(*fr.sim, "wal");
           for (uint32_t local = 0; local < kStatesPerIoRun; ++local) {
             StateId id{FaultClass::kIoError, index * kStatesPerIoRun + local};
-            Check(FaultClass::kIoError, id, IoRunState(run, local), fb, *fr.model, frec, index + 1, false,
-                  known_from);
+            Check(FaultClass::kIoError, id, IoRunState(run, local), fb, *fr.model, frec, index + 1, false);
           }
         } else {
           StateId id{q.cls, index};
-          Check(q.cls, id, ctx_.Specs(q.cls)[index], ctx_.builder(), model, ctx_.recoverer(), 0, true,
-                ctx_.parent_fsync_failed());
+          Check(q.cls, id, ctx_.Specs(q.cls)[index], ctx_.builder(), model, ctx_.recoverer(), 0, true);
         }
         if ((r_.checked & 63) == 0) {
           Progress(false);
@@ -437,9 +416,7 @@ ScenarioResult Runner::Run() {
         e.cls = FaultClass::kCompound;
         e.acked = p.acked;
         e.recovered_before = p.read_before;
-        e.wal_parent_fsync_failed = p.parent_fsync_failed;
-        Check(FaultClass::kCompound, id, pr.children[i], *pr.builder, model, ctx_.recoverer(), 0, true, UINT32_MAX,
-              &e);
+        Check(FaultClass::kCompound, id, pr.children[i], *pr.builder, model, ctx_.recoverer(), 0, true, &e);
       }
     }
     if (next_parent < parents_.size()) done = false;
@@ -491,7 +468,6 @@ walproof::Result<ReplayedState> ReplayState(const Scenario& scenario, uint64_t s
   Context ctx(scenario, seed, variant);
   const Model& model = *ctx.base().model;
   ReplayedState out;
-  uint32_t known_from = ctx.parent_fsync_failed();
   auto judge = [&](const CrashBuilder& b, const CrashSpec& spec, const Model& m, Recoverer& rec,
                    const Expectation* forced) {
     out.image = b.Build(spec);
@@ -499,10 +475,7 @@ walproof::Result<ReplayedState> ReplayState(const Scenario& scenario, uint64_t s
     const uint32_t point = b.ResolvePoint(spec);
     out.ops = b.OpLines(point + (spec.fate == FileFate::kPartialOp ? 1 : 0));
     out.expectation = forced ? *forced : Expect(id.cls, point, m, spec);
-    if (!forced) {
-      out.expectation.point = point;
-      out.expectation.wal_parent_fsync_failed = point >= known_from;
-    }
+    if (!forced) out.expectation.point = point;
     out.verdict = Judge(rec.Recover(out.image), m, out.expectation);
   };
   const auto out_of_range = [&](size_t n) {
@@ -517,7 +490,6 @@ walproof::Result<ReplayedState> ReplayState(const Scenario& scenario, uint64_t s
     Recorded fr = ctx.ExecuteFaulty(runs[r]);
     CrashBuilder fb(*fr.sim);
     Recoverer frec(*fr.model, ctx.recovery_config());
-    known_from = ParentFsyncFailedAt(*fr.sim, "wal");
     judge(fb, IoRunState(runs[r], id.index % kStatesPerIoRun), *fr.model, frec, nullptr);
     return out;
   }
@@ -534,7 +506,6 @@ walproof::Result<ReplayedState> ReplayState(const Scenario& scenario, uint64_t s
     e.cls = FaultClass::kCompound;
     e.acked = model.AckedAt(ctx.builder().ResolvePoint(ps));
     e.recovered_before = po.first.opened ? po.first.matched_end : 0;
-    e.wal_parent_fsync_failed = ctx.builder().ResolvePoint(ps) >= ctx.parent_fsync_failed();
     judge(*pr.builder, pr.children[id.index], model, ctx.recoverer(), &e);
     out.description = "during the recovery of state " + StateId{id.parent_cls, id.parent_index}.ToString() + " (" +
                       ctx.builder().Describe(ps) + "): " + out.description;

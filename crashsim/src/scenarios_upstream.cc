@@ -120,6 +120,56 @@ void OldSegments(Workload& w) {
   w.Close();
 }
 
+// #16058: a series deleted (a full-range tombstone) and created again under
+// a new ref before the checkpoint that covers both. The checkpoint must keep
+// the new ref's series record (and the tombstone) while later segments still
+// hold samples for it; upstream's dropped it and the next replay lost those
+// samples as "unknown series".
+void DeleteThenRecreate(Workload& w) {
+  w.Open();
+  w.Log(w.gen().Series(2));  // refs 1 and 2
+  w.Log(w.gen().Samples(4));
+  w.Sync();
+  w.NextSegment();
+  w.Log(w.gen().DeleteSeries(1));
+  w.Log(w.gen().SeriesAgain(1));  // ref 3: the labels of ref 1
+  w.Log(w.gen().Samples(6));
+  w.Sync();
+  w.NextSegment();
+  const int64_t mint = w.gen().now();
+  w.Log(w.gen().Samples(6));
+  w.Sync();
+  w.NextSegment();
+  w.Log(w.gen().Samples(3));
+  w.Sync();
+  w.Truncate(mint);
+  w.Log(w.gen().Samples(6));
+  w.Sync();
+  w.Close();
+}
+
+// #6976 / #9605: a checkpoint directory with nothing in it (what a crash
+// between creating it and writing its first segment left behind upstream),
+// found at start-up. Upstream panicked. The reference never makes one (it
+// renames a finished checkpoint.N.tmp) and refuses to guess what one held: it
+// reports a damaged checkpoint, and start-up stops there. Run as class 6
+// only, whose oracle asks exactly that: recovery never crashes, and what it
+// cannot bring back it reports.
+void EmptyCheckpointDir(Workload& w) {
+  w.Open();
+  for (int i = 0; i < 4; ++i) {
+    w.Log(w.gen().Next(i == 0 ? RecordSize::kTiny : RecordSize::kSmall));
+    w.Sync();
+  }
+  w.Kill();
+  w.io().MakeDir(w.config().dir + "/checkpoint.00000000");
+  w.io().SyncDir(w.config().dir);
+  w.Open();
+  for (int i = 0; i < 3; ++i) w.Log(w.gen().Next(RecordSize::kSmall));
+  w.Sync();
+  w.Close();
+}
+
 Scenario Make(std::string name, std::string summary, std::string issue, void (*run)(Workload&)) {
   Scenario s;
   s.name = std::move(name);
@@ -184,6 +234,17 @@ void AddUpstreamScenarios(std::vector<Scenario>* out) {
            "#5867, #7409, #13152, #18552", OldSegments);
   s.classes = FaultClassSet::None().With(FaultClass::kAtRest);
   out->push_back(s);
+
+  s = Make("issue-6976-empty-checkpoint-dir",
+           "an empty checkpoint directory found at start-up: reported as a damaged checkpoint, no crash",
+           "#6976 / #9605", EmptyCheckpointDir);
+  s.classes = FaultClassSet::None().With(FaultClass::kAtRest);
+  out->push_back(s);
+
+  out->push_back(Make("issue-16058-series-recreated",
+                      "a series deleted and created again under a new ref, then a checkpoint over both: its later "
+                      "samples survive",
+                      "#16058", DeleteThenRecreate));
 
   s = Make("issue-7530-corrupt-checkpoint",
            "bit flips and zeroed sectors in the checkpoint only: reported, and repair must not cut WAL segments",

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "walproof/fragment.h"
+
 namespace crashsim {
 
 using walproof::DirEntry;
@@ -51,10 +53,18 @@ class SimFs::Reader final : public walproof::ReadableFile {
     return Status::Ok();
   }
   uint64_t Size() const override { return fs_->vol_.inodes[inode_].data->size(); }
+  bool View(uint64_t offset, size_t n, std::string_view* out) const override {
+    // Holding the bytes keeps them alive and, being shared now, unchanged:
+    // an append copies shared bytes instead of growing them in place.
+    pinned_ = fs_->vol_.inodes[inode_].data;
+    *out = std::string_view(*pinned_).substr(std::min<uint64_t>(offset, pinned_->size()), n);
+    return true;
+  }
 
  private:
   const SimFs* fs_;
   int inode_;
+  mutable Bytes pinned_;
 };
 
 namespace {
@@ -194,10 +204,21 @@ Status SimFs::AppendTo(int inode, const std::string& path, std::string_view data
   op.offset = vol_.inodes[inode].data->size();
   op.length = n;
   if (n > 0) {
-    std::string grown;
-    grown.reserve(op.offset + n);
-    grown.append(*vol_.inodes[inode].data).append(data.substr(0, n));
-    vol_.inodes[inode].data = MakeBytes(std::move(grown));
+    Bytes& cur = vol_.inodes[inode].data;
+    if (cur.use_count() == 1) {
+      // No snapshot, durable state, image or hash cache holds these bytes
+      // (recovery runs without snapshots): grow them in place, or a run of
+      // small appends (a repair re-logging records) copies the file each time.
+      // MakeBytes made the string non-const, so this is allowed.
+      const_cast<std::string&>(*cur).append(data.substr(0, n));
+    } else {
+      std::string grown;
+      // Room up to the end of the page: the padding that usually follows
+      // (repair, segment switch) then goes in place.
+      grown.reserve((op.offset + n + walproof::kPageSize - 1) / walproof::kPageSize * walproof::kPageSize);
+      grown.append(*cur).append(data.substr(0, n));
+      cur = MakeBytes(std::move(grown));
+    }
   }
   *written = n;
   Record(std::move(op));

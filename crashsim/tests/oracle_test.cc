@@ -84,6 +84,23 @@ TEST(Judge, AckedRecordsMustSurvive) {
   EXPECT_TRUE(Judge(o, m, e).ok());
 }
 
+// The reader reports a fragment header torn at the end of a short file, so
+// an empty record that was never logged is no longer a limitation: it fails.
+TEST(Judge, PhantomEmptyRecordFails) {
+  Model m = ThreeRecords();
+  RecoveryOutcome o;
+  o.first.opened = true;
+  o.first.matched_end = 3;
+  o.first.phantom_empty = 1;
+  o.final_pass = o.first;
+  Expectation e;
+  e.cls = FaultClass::kCut;
+  Verdict v = Judge(o, m, e);
+  EXPECT_EQ(v.violation, Violation::kPhantomEmpty);
+  EXPECT_FALSE(v.limitation);
+  EXPECT_TRUE(v.failed());
+}
+
 TEST(EndToEnd, DefaultWorkloadCutStatesPassAndReplay) {
   const Scenario* s = FindScenario("segment-switch");
   ASSERT_NE(s, nullptr);

@@ -29,8 +29,16 @@ class PhaseTimer {
   std::chrono::steady_clock::time_point start_;
 };
 
+// Compared with memcmp rather than byte by byte: padding is most of what a
+// reader of a freshly cut segment walks over.
 bool AllZero(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c == 0; });
+  static const char kZeros[kPageSize] = {};
+  while (!s.empty()) {
+    const size_t n = std::min(s.size(), sizeof kZeros);
+    if (std::memcmp(s.data(), kZeros, n) != 0) return false;
+    s.remove_prefix(n);
+  }
+  return true;
 }
 
 std::string Hex(uint32_t v) {
@@ -69,22 +77,30 @@ bool SegmentReader::Fail(std::string reason) {
 bool SegmentReader::LoadChunk() {
   PhaseTimer timer(timing_, &times_.read);
   chunk_start_ = offset_;
-  chunk_.resize(static_cast<size_t>(std::min<uint64_t>(kChunkSize, file_size_ - offset_)));
-  size_t got = 0;
-  status_ = file_->Read(offset_, chunk_.size(), chunk_.data(), &got);
-  if (!status_.ok()) return false;
-  if (got < chunk_.size()) {
-    // The file shrank under us: treat what we got as the end.
-    chunk_.resize(got);
-    file_size_ = offset_ + got;
+  const size_t want = static_cast<size_t>(std::min<uint64_t>(kChunkSize, file_size_ - offset_));
+  if (file_->View(offset_, want, &chunk_)) {
+    if (chunk_.size() < want) file_size_ = offset_ + chunk_.size();  // shrank under us
+    return true;
   }
+  if (chunk_capacity_ < want) {
+    // Not zero-filled first: Read overwrites what it returns.
+    chunk_buffer_ = std::make_unique_for_overwrite<char[]>(want);
+    chunk_capacity_ = want;
+  }
+  chunk_ = {};
+  size_t got = 0;
+  status_ = file_->Read(offset_, want, chunk_buffer_.get(), &got);
+  if (!status_.ok()) return false;
+  // The file shrank under us (got < want): treat what we got as the end.
+  if (got < want) file_size_ = offset_ + got;
+  chunk_ = std::string_view(chunk_buffer_.get(), got);
   return true;
 }
 
-SegmentReader::ReadResult SegmentReader::ReadFull(size_t n, std::string_view* out) {
+SegmentReader::ReadResult SegmentReader::ReadFull(size_t n, std::string_view* out, PastEnd past_end) {
   // Fast path: all of it in the current chunk.
   if (file_ && offset_ >= chunk_start_ && offset_ + n <= chunk_start_ + chunk_.size()) {
-    *out = std::string_view(chunk_).substr(offset_ - chunk_start_, n);
+    *out = chunk_.substr(offset_ - chunk_start_, n);
     offset_ += n;
     return ReadResult::kOk;
   }
@@ -101,7 +117,7 @@ SegmentReader::ReadResult SegmentReader::ReadFull(size_t n, std::string_view* ou
       file_ = std::move(*file);
       file_size_ = file_->Size();
       offset_ = 0;
-      chunk_.clear();
+      chunk_ = {};
       chunk_start_ = 0;
       continue;
     }
@@ -114,7 +130,10 @@ SegmentReader::ReadResult SegmentReader::ReadFull(size_t n, std::string_view* ou
       scratch_.append(chunk_, offset_ - chunk_start_, take);
       offset_ += take;
     } else if (offset_ % kPageSize != 0) {
-      // A short last page reads as if zero-padded, as upstream's reader does.
+      // The real end of a file shorter than its page. A fragment may not run
+      // past it: what the padding would supply is not what was written.
+      if (past_end == PastEnd::kUnexpectedEof) return ReadResult::kUnexpectedEof;
+      // Otherwise the short page reads as if zero-padded, as upstream's does.
       size_t pad = std::min<uint64_t>(want, kPageSize - offset_ % kPageSize);
       scratch_.append(pad, '\0');
       offset_ += pad;
@@ -126,6 +145,28 @@ SegmentReader::ReadResult SegmentReader::ReadFull(size_t n, std::string_view* ou
     }
   }
   *out = scratch_;
+  return ReadResult::kOk;
+}
+
+SegmentReader::ReadResult SegmentReader::SkipPadding(size_t n, bool* all_zero) {
+  // The bytes that remain in the page after a terminator (never past it),
+  // checked where they lie instead of being copied: those in the file must
+  // be zero, those past the end of a short file are padding.
+  *all_zero = true;
+  const uint64_t end = offset_ + n;
+  while (offset_ < end) {
+    if (!file_ || offset_ >= file_size_) {
+      offset_ = end;
+      break;
+    }
+    if (offset_ < chunk_start_ || offset_ >= chunk_start_ + chunk_.size()) {
+      if (!LoadChunk()) return ReadResult::kError;
+      continue;  // the file may have shrunk: look again
+    }
+    const size_t take = static_cast<size_t>(std::min<uint64_t>(end, chunk_start_ + chunk_.size()) - offset_);
+    if (*all_zero && !AllZero(chunk_.substr(offset_ - chunk_start_, take))) *all_zero = false;
+    offset_ += take;
+  }
   return ReadResult::kOk;
 }
 
@@ -148,7 +189,7 @@ bool SegmentReader::Next(std::string_view* record) {
   };
   while (true) {
     std::string_view bytes;
-    ReadResult r = ReadFull(1, &bytes);
+    ReadResult r = ReadFull(1, &bytes, PastEnd::kZeros);
     if (r == ReadResult::kEof) return end_of_stream();
     if (r != ReadResult::kOk) return false;
     const uint8_t header0 = static_cast<uint8_t>(bytes[0]);
@@ -159,14 +200,14 @@ bool SegmentReader::Next(std::string_view* record) {
     if (type == FragmentType::kPageTerm) {
       size_t rest = kPageSize - offset_ % kPageSize;
       if (rest == kPageSize) continue;  // the zero was the page's last byte
-      r = ReadFull(rest, &bytes);
+      bool zeros = true;
+      r = SkipPadding(rest, &zeros);
       if (r == ReadResult::kError) return false;
-      if (r != ReadResult::kOk) return Fail("read remaining zeros: unexpected EOF");
-      if (!AllZero(bytes)) return Fail("unexpected non-zero byte in padded page");
+      if (!zeros) return Fail("unexpected non-zero byte in padded page");
       continue;
     }
 
-    r = ReadFull(kFragmentHeaderSize - 1, &bytes);
+    r = ReadFull(kFragmentHeaderSize - 1, &bytes, PastEnd::kUnexpectedEof);
     if (r == ReadResult::kEof) return end_of_stream();
     if (r == ReadResult::kUnexpectedEof) return Fail("read remaining header: unexpected EOF");
     if (r != ReadResult::kOk) return false;
@@ -176,7 +217,7 @@ bool SegmentReader::Next(std::string_view* record) {
     if (length > kMaxFragmentPayload) return Fail("invalid record size " + std::to_string(length));
 
     std::string_view payload;
-    r = ReadFull(length, &payload);
+    r = ReadFull(length, &payload, PastEnd::kUnexpectedEof);
     if (r == ReadResult::kEof) return end_of_stream();
     if (r == ReadResult::kUnexpectedEof) return Fail("unexpected EOF");
     if (r != ReadResult::kOk) return false;

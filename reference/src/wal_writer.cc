@@ -44,11 +44,14 @@ Result<std::unique_ptr<WalWriter>> WalWriter::Open(Fs& fs, const std::string& di
                                                    const WalWriterOptions& options) {
   auto kind = fs.Stat(dir);
   if (!kind.ok()) return kind.status();
-  if (*kind == FileKind::kMissing) {
-    // A new WAL directory is itself a directory entry: without an fsync of
-    // its parent, power loss can take the whole WAL with it.
-    WALPROOF_RETURN_IF_ERROR(EnsureDir(fs, dir));
-    if (options.sync_dir_on_new_segment) WALPROOF_RETURN_IF_ERROR(fs.SyncDir(ParentOf(dir)));
+  if (*kind == FileKind::kMissing) WALPROOF_RETURN_IF_ERROR(EnsureDir(fs, dir));
+  if (options.sync_dir_on_new_segment) {
+    // The WAL directory is itself a directory entry: without an fsync of its
+    // parent, power loss can take the whole WAL with it. This runs on every
+    // open, not only the one that created the directory: an earlier run may
+    // have created it and crashed (or failed this very fsync) before the
+    // entry was durable, and the directory looks the same either way.
+    WALPROOF_RETURN_IF_ERROR(fs.SyncDir(ParentOf(dir)));
   }
   auto listing = ListWalDir(fs, dir);
   if (!listing.ok()) return listing.status();

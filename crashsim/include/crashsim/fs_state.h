@@ -17,7 +17,9 @@ namespace crashsim {
 
 using Bytes = std::shared_ptr<const std::string>;
 const Bytes& EmptyBytes();
-inline Bytes MakeBytes(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
+// The string itself is not const: SimFs appends in place to bytes that
+// nothing else holds (see SimFs::AppendTo).
+inline Bytes MakeBytes(std::string s) { return std::make_shared<std::string>(std::move(s)); }
 
 // name -> inode; sorted, so that listings are deterministic.
 using DirEntries = std::map<std::string, int>;

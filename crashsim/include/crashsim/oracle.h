@@ -32,24 +32,20 @@ struct Expectation {
   // Class 7: leading model records the interrupted recovery had read intact
   // (before any corruption); a crash-safe repair never loses them.
   uint32_t recovered_before = 0;
-  // Preconditions of known findings, computed from the state's run.
-  bool wal_parent_fsync_failed = false;
 };
 
 // Known findings against the reference: violations with a precise, checked
 // precondition and a known fix, reported as such (with their reproducer)
 // without failing a run, so that CI keeps catching everything else while a
-// fix is pending; once fixed they stop appearing. (An earlier one, a
-// restarted writer acknowledging records behind the previous segment's
-// unsynced tail, was fixed in WalWriter::Open and removed from here, so that
-// a regression fails.)
-//
-// WalWriter::Open fsyncs the parent of the WAL directory only in the call
-// that creates the directory. If that fsync fails, Open fails; the next Open
-// finds the directory and skips the fsync, then acknowledges records: a power
-// cut loses the directory entry and the whole WAL with them. Fix: fsync the
-// parent on every Open (or until one succeeded).
-inline constexpr char kKnownWalDirParentFsyncNotRetried[] = "wal-dir-parent-fsync-not-retried";
+// fix is pending; once fixed they are removed from here, so that a
+// regression fails. There are none at present. Fixed so far, each still
+// exercised by a scenario:
+// - a restarted writer acknowledged records behind the previous segment's
+//   unsynced tail (fixed in WalWriter::Open; kill-restart);
+// - WalWriter::Open fsynced the WAL directory's parent only in the call that
+//   created the directory, so after a failed fsync there the next Open
+//   acknowledged records in a directory a power cut could drop (fixed: every
+//   Open fsyncs the parent; fresh-directory, class io-error).
 
 struct Verdict {
   Violation violation = Violation::kNone;

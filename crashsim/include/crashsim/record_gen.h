@@ -26,6 +26,12 @@ class RecordGen {
   explicit RecordGen(uint64_t seed) : rng_(seed) {}
   // A Series record creating `n` new series (refs never used before).
   std::string Series(int n = 1);
+  // A Series record giving the labels of series `ref` a new ref, as
+  // Prometheus does when a deleted series comes back.
+  std::string SeriesAgain(uint64_t ref);
+  // A Tombstones record deleting all of series `ref` (one full-range
+  // interval, as Prometheus writes when a series is deleted from the head).
+  std::string DeleteSeries(uint64_t ref);
   // A Samples record of `n` samples for existing series at fresh timestamps.
   std::string Samples(int n);
   // A record of about the given size: Series when tiny, Samples otherwise.

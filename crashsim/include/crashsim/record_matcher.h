@@ -28,7 +28,7 @@ enum class Violation : uint8_t {
   kNotWritable,        // the WAL refused a new record after recovery
   kLostAfterRecovery,  // a record kept or appended after recovery was lost in the next crash
   kRecoveredThenLost,  // compound: recovery 1 returned it, a crash during recovery 1 lost it
-  kPhantomEmpty,       // an empty record read from a torn header through page padding
+  kPhantomEmpty,       // an empty record that was never logged (e.g. a torn header read through padding)
   kCount,
 };
 const char* ViolationName(Violation v);

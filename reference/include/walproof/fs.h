@@ -45,6 +45,16 @@ class ReadableFile {
   // Reads up to n bytes at `offset` into buf; *got < n only at end of file.
   virtual Status Read(uint64_t offset, size_t n, char* buf, size_t* got) const = 0;
   virtual uint64_t Size() const = 0;
+  // A file held in memory may lend its bytes instead of copying them: points
+  // *out at up to n bytes at `offset` (fewer only at the end of the file),
+  // which stay valid and unchanged until the next View() or until this
+  // object is destroyed, and returns true. False (the default): use Read().
+  virtual bool View(uint64_t offset, size_t n, std::string_view* out) const {
+    (void)offset;
+    (void)n;
+    (void)out;
+    return false;
+  }
 };
 
 // Held while a data directory must not be touched by anyone else.

@@ -6,7 +6,20 @@
 // multiple of 32 KiB as if it were zero-padded to the page boundary, and it
 // reports every violation as a corruption with the segment, the offset reached
 // in it, and upstream's reason text, so that repair cuts where Prometheus
-// would. Prometheus replays a checkpoint as one stream of its segments, but
+// would.
+//
+// Deliberate deviations from upstream v2.42.0 (tsdb/wlog/reader.go):
+// - Only a page terminator may read into that padding. A fragment header or
+//   payload that runs past the real end of a short file is torn: "read
+//   remaining header: unexpected EOF" or "unexpected EOF", at the offset of
+//   the file's end. Upstream reads on through the zeros: a header torn after
+//   its type byte then reads as an empty record (length 0, CRC 0, and the
+//   CRC-32C of nothing is 0), and a cut payload fails its checksum further
+//   on.
+// - A FIRST or MIDDLE fragment followed only by padding is "last record is
+//   torn" (upstream ends quietly there).
+//
+// Prometheus replays a checkpoint as one stream of its segments, but
 // each WAL segment as a stream of its own; WalReader (wal_reader.h) does that.
 #pragma once
 
@@ -77,8 +90,14 @@ class SegmentReader {
 
  private:
   enum class ReadResult { kOk, kEof, kUnexpectedEof, kError };
-  // upstream io.ReadFull over the padded stream of segments.
-  ReadResult ReadFull(size_t n, std::string_view* out);
+  // What the bytes past the real end of a file shorter than its page read as.
+  enum class PastEnd { kZeros, kUnexpectedEof };
+  // upstream io.ReadFull over the stream of segments; past_end says whether
+  // the read may go on into the padding of a short last page.
+  ReadResult ReadFull(size_t n, std::string_view* out, PastEnd past_end);
+  // Walks the rest of a page after a page terminator; *all_zero is false if
+  // any of it was not zero.
+  ReadResult SkipPadding(size_t n, bool* all_zero);
   bool LoadChunk();
   bool Fail(std::string reason);
 
@@ -88,7 +107,9 @@ class SegmentReader {
   std::unique_ptr<ReadableFile> file_;
   uint64_t file_size_ = 0;
   uint64_t offset_ = 0;          // position in the current segment
-  std::string chunk_;            // file bytes [chunk_start_, chunk_start_ + chunk_.size())
+  std::unique_ptr<char[]> chunk_buffer_;
+  size_t chunk_capacity_ = 0;
+  std::string_view chunk_;       // file bytes [chunk_start_, chunk_start_ + chunk_.size()), in chunk_buffer_
   uint64_t chunk_start_ = 0;
   std::string scratch_;          // for reads that span chunks or padding
   std::string plain_;            // record being assembled, uncompressed fragments

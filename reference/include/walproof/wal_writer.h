@@ -39,8 +39,8 @@ struct WalWriterOptions {
 
 class WalWriter {
  public:
-  // Opens the WAL in `dir` (created if missing, and then made durable in its
-  // parent) and starts a new segment after the last one and after the newest
+  // Opens the WAL in `dir` (created if missing; on every open made durable in
+  // its parent, which a crashed earlier run may not have done) and starts a new segment after the last one and after the newest
   // checkpoint, as Prometheus does on every start. The last two existing
   // segments are fsynced first: a killed writer may have left them in the page
   // cache. Fails when the existing segments are not sequential.
