@@ -15,7 +15,8 @@
 
 #include "generators.h"
 #include "head_compare.h"
-#include "mem_fs.h"
+#include "memory_fs.h"
+#include "read_back.h"
 #include "show.h"
 #include "wal_gen.h"
 #include "walproof/checkpoint.h"
@@ -44,20 +45,18 @@ Status Replay(Fs& fs, Head* head) {
 // checkpoint's and those of segments <= to. Read back rather than computed,
 // since segment switches depend on record sizes.
 Result<size_t> RecordsUpTo(Fs& fs, int to) {
-  auto plan = PlanWalRead(fs, "wal");
-  if (!plan.ok()) return plan.status();
-  WalReader reader(fs, *plan);
-  std::string_view rec;
+  auto back = ReadBackWal(fs, "wal");
+  if (!back.ok()) return back.status();
+  if (!back->status.ok()) return back->status;
   size_t n = 0;
-  while (reader.Next(&rec) && (reader.in_checkpoint() || reader.segment() <= to)) ++n;
-  if (!reader.status().ok()) return reader.status();
+  while (n < back->segments.size() && back->segments[n] <= to) ++n;
   return n;
 }
 
 // The property; `metadata` says whether series metadata is compared too.
 void CheckCheckpoint(bool metadata) {
   const WalSpec spec = *genWalSpec();
-  MemFs fs;
+  MemoryFs fs;
   RC_ASSERT(WriteWal(fs, "wal", spec).ok());
   auto plan = PlanWalRead(fs, "wal");
   RC_ASSERT(plan.ok());

@@ -11,9 +11,9 @@
 
 #include "generators.h"
 #include "layout_model.h"
-#include "mem_fs.h"
+#include "memory_fs.h"
+#include "read_back.h"
 #include "show.h"
-#include "walproof/wal_reader.h"
 #include "walproof/wal_writer.h"
 
 namespace walproof::prop {
@@ -84,12 +84,12 @@ std::string SegmentName(int index) {
 }
 
 // Compares the directory with the model; on a difference, says where.
-void CheckFiles(MemFs& fs, const LayoutModel& model, const std::string& when) {
+void CheckFiles(MemoryFs& fs, const LayoutModel& model, const std::string& when) {
   auto listing = fs.ListDir("wal");
   RC_ASSERT(listing.ok());
   RC_ASSERT(listing->size() == model.files().size());
   for (const auto& [index, want] : model.files()) {
-    const std::string* got = fs.File("wal/" + SegmentName(index));
+    const std::string* got = fs.FileData("wal/" + SegmentName(index));
     if (got == nullptr) RC_FAIL(when + ": segment " + SegmentName(index) + " missing");
     if (*got == want) continue;
     size_t at = 0;
@@ -108,7 +108,7 @@ RC_GTEST_PROP(FramingProperty, SegmentsHoldWhatTheWriterRulesSayAndReadBack, ())
   const auto ops = *rc::gen::scale(0.25, rc::gen::container<std::vector<FramingOp>>(genFramingOp()));
   RC_TAG(CompressionName(compression));
 
-  MemFs fs;
+  MemoryFs fs;
   WalWriterOptions options;
   options.segment_size = segment_size;
   options.compression = compression;
@@ -167,18 +167,11 @@ RC_GTEST_PROP(FramingProperty, SegmentsHoldWhatTheWriterRulesSayAndReadBack, ())
   RC_CLASSIFY(spans_pages, "a record spans pages");
   RC_CLASSIFY(oversized, "an oversized segment");
 
-  auto plan = PlanWalRead(fs, "wal");
-  RC_ASSERT(plan.ok());
-  WalReader reader(fs, *plan);
-  std::string_view rec;
-  size_t n = 0;
-  while (reader.Next(&rec)) {
-    RC_ASSERT(n < logged.size());
-    RC_ASSERT(rec == logged[n]);
-    ++n;
-  }
-  RC_ASSERT(reader.status().ok());
-  RC_ASSERT(n == logged.size());
+  auto back = ReadBackWal(fs, "wal");
+  RC_ASSERT(back.ok());
+  if (!back->status.ok()) RC_FAIL("reading back: " + back->status.ToString());
+  const std::string diff = DiffRecords(back->records, logged);
+  if (!diff.empty()) RC_FAIL("read back vs logged: " + diff);
 }
 
 }  // namespace

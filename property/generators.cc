@@ -192,11 +192,12 @@ Gen<std::string> genLabelString(bool allow_long) {
 
 Gen<Labels> genLabels(bool allow_long) {
   // Built as a map so names come out sorted and unique, as in Prometheus.
-  // Long values only in small sets: hundreds of them would make every record
-  // megabytes.
-  auto many = [](size_t max, bool long_values) {
+  // Long names and values only in small sets: hundreds of them would make
+  // every record megabytes.
+  auto many = [](size_t max, bool long_strings) {
     using Pairs = std::vector<std::pair<std::string, std::string>>;
-    return gen::map(genUpTo<Pairs>(max, gen::pair(genLabelString(false), genLabelString(long_values))),
+    auto pair = gen::pair(genLabelString(long_strings), genLabelString(long_strings));
+    return gen::map(genUpTo<Pairs>(max, pair),
                     [](const Pairs& pairs) {
                       // The first value of a repeated name wins.
                       std::map<std::string, std::string> m(pairs.begin(), pairs.end());

@@ -105,6 +105,19 @@ std::string DiffHeads(const Head& a, const Head& b, const DiffOptions& options) 
   return {};
 }
 
+std::string DiffRefBindings(const Head& a, const Head& b, const std::vector<uint64_t>& refs) {
+  for (uint64_t ref : refs) {
+    const SeriesId x = a.Resolve(ref), y = b.Resolve(ref);
+    if ((x == kNoSeries) != (y == kNoSeries) ||
+        (x != kNoSeries && a.encoded_labels(x) != b.encoded_labels(y))) {
+      return "ref " + std::to_string(ref) + " resolves to " +
+             (x == kNoSeries ? std::string("nothing") : Name(a, x)) + " vs " +
+             (y == kNoSeries ? std::string("nothing") : Name(b, y));
+    }
+  }
+  return {};
+}
+
 void ApplyRecord(const Record& record, Head* head) {
   if (auto* r = std::get_if<SeriesRecord>(&record)) {
     for (const RefSeries& s : r->series) head->AddSeries(s.ref, s.labels);

@@ -5,8 +5,10 @@
 // needs.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "walproof/head.h"
 
@@ -22,6 +24,11 @@ struct DiffOptions {
 // Empty when equal, else the first difference found, in words.
 std::string DiffHeads(const Head& a, const Head& b, const DiffOptions& options = {});
 std::string DiffCounters(const HeadCounters& a, const HeadCounters& b);
+// Where each of `refs` points once replay is done: both heads must resolve it
+// to the same label set, or both to none. Series contents cannot show this
+// for a ref no later record uses (an alias, a rebinding), yet the next WAL
+// record to use it would land in different series.
+std::string DiffRefBindings(const Head& a, const Head& b, const std::vector<uint64_t>& refs);
 
 // Applies one record to a head through its entry-by-entry API, with no WAL
 // in between: what a record means, for models to compare replay against.

@@ -18,7 +18,8 @@
 
 #include "generators.h"
 #include "layout_model.h"
-#include "mem_fs.h"
+#include "memory_fs.h"
+#include "read_back.h"
 #include "show.h"
 #include "wal_gen.h"
 #include "walproof/record_codec.h"
@@ -54,12 +55,12 @@ struct Layout {
   std::vector<size_t> records_before_segment;  // per WAL segment, in plan order
 };
 
-Layout Locate(MemFs& fs, const WalReadPlan& plan, size_t first_index) {
+Layout Locate(MemoryFs& fs, const WalReadPlan& plan, size_t first_index) {
   Layout out;
   size_t index = first_index;
   for (const SegmentFile& seg : plan.segments) {
     out.records_before_segment.push_back(index);
-    const std::string& data = *fs.File(seg.path);
+    const std::string& data = *fs.FileData(seg.path);
     const std::vector<FragmentAt> frags = ParseFragments(data);
     RecordAt rec;
     for (size_t i = 0; i < frags.size(); ++i) {
@@ -91,7 +92,7 @@ RC_GTEST_PROP(RepairProperty, KeepsExactlyTheRecordsBeforeTheCorruption, ()) {
   if (spec.records.size() > spec.checkpoint_records && *gen::element(0, 1, 2, 3, 4) == 0) {
     spec.undecodable = *gen::inRange(spec.checkpoint_records, spec.records.size());
   }
-  MemFs fs;
+  MemoryFs fs;
   RC_ASSERT(WriteWal(fs, "wal", spec).ok());
   auto plan = PlanWalRead(fs, "wal");
   RC_ASSERT(plan.ok());
@@ -122,7 +123,7 @@ RC_GTEST_PROP(RepairProperty, KeepsExactlyTheRecordsBeforeTheCorruption, ()) {
       RC_PRE(!nonempty.empty());
       const FragmentAt& f = *gen::elementOf(nonempty);
       const uint64_t at = f.offset + kFragmentHeaderSize + *gen::inRange<uint64_t>(0, f.length);
-      std::string& data = *fs.File(r.path);
+      std::string& data = *fs.FileData(r.path);
       data[at] = static_cast<char>(data[at] ^ *gen::inRange(1, 256));
       kept = r.index;
       where = "flipped byte " + std::to_string(at) + " of " + r.path;
@@ -131,7 +132,7 @@ RC_GTEST_PROP(RepairProperty, KeepsExactlyTheRecordsBeforeTheCorruption, ()) {
     case kPadding: {
       const PaddingAt& p = *gen::elementOf(layout.padding);
       const uint64_t at = *gen::inRange(p.begin + 1, p.end);
-      (*fs.File(p.path))[at] = static_cast<char>(*gen::inRange(1, 256));
+      (*fs.FileData(p.path))[at] = static_cast<char>(*gen::inRange(1, 256));
       kept = p.records_before;
       where = "garbage at byte " + std::to_string(at) + " of " + p.path + ", after a terminator";
       break;
@@ -139,7 +140,7 @@ RC_GTEST_PROP(RepairProperty, KeepsExactlyTheRecordsBeforeTheCorruption, ()) {
     case kTorn: {
       const RecordAt& r = *gen::elementOf(layout.records);
       const FragmentAt& f = *gen::elementOf(r.fragments);
-      std::string& data = *fs.File(r.path);
+      std::string& data = *fs.FileData(r.path);
       // Cut inside the payload, before its last non-zero byte.
       const uint64_t payload = f.offset + kFragmentHeaderSize;
       uint64_t last_nonzero = f.end();
@@ -178,18 +179,13 @@ RC_GTEST_PROP(RepairProperty, KeepsExactlyTheRecordsBeforeTheCorruption, ()) {
   if (!st.ok()) RC_FAIL("ExecuteRepair: " + st.ToString());
 
   // Exactly the records before the damage, then a clean end.
-  auto after = PlanWalRead(fs, "wal");
+  std::vector<std::string> want;
+  for (size_t i = 0; i < kept; ++i) want.push_back(EncodeRecord(spec.records[i]));
+  auto after = ReadBackWal(fs, "wal");
   RC_ASSERT(after.ok());
-  WalReader reader(fs, *after);
-  std::string_view rec;
-  size_t n = 0;
-  while (reader.Next(&rec)) {
-    RC_ASSERT(n < kept);
-    RC_ASSERT(rec == EncodeRecord(spec.records[n]));
-    ++n;
-  }
-  if (!reader.status().ok()) RC_FAIL("repaired WAL does not read clean: " + reader.status().ToString());
-  RC_ASSERT(n == kept);
+  if (!after->status.ok()) RC_FAIL("repaired WAL does not read clean: " + after->status.ToString());
+  std::string diff = DiffRecords(after->records, want);
+  if (!diff.empty()) RC_FAIL("repaired WAL vs the records before the damage: " + diff);
   auto stats = ComputeWalStats(fs, "wal");
   RC_ASSERT(stats.ok());
   RC_ASSERT(!stats->corruption.has_value());
@@ -207,18 +203,12 @@ RC_GTEST_PROP(RepairProperty, KeepsExactlyTheRecordsBeforeTheCorruption, ()) {
     RC_ASSERT((*w)->Log(EncodeRecord(UnknownRecord{42})).ok());
     RC_ASSERT((*w)->Close().ok());
   }
-  auto last = PlanWalRead(fs, "wal");
+  want.push_back(EncodeRecord(UnknownRecord{42}));
+  auto last = ReadBackWal(fs, "wal");
   RC_ASSERT(last.ok());
-  WalReader reread(fs, *last);
-  n = 0;
-  uint8_t last_type = 0;
-  while (reread.Next(&rec)) {
-    ++n;
-    last_type = PeekRecordType(rec);
-  }
-  RC_ASSERT(reread.status().ok());
-  RC_ASSERT(n == kept + 1);
-  RC_ASSERT(last_type == 42);
+  if (!last->status.ok()) RC_FAIL("WAL after a new write: " + last->status.ToString());
+  diff = DiffRecords(last->records, want);
+  if (!diff.empty()) RC_FAIL("WAL after a new write vs kept records and the new one: " + diff);
 }
 
 // The other side of "any corruption point": damage inside the newest
@@ -229,20 +219,20 @@ RC_GTEST_PROP(RepairProperty, RefusesToCutSegmentsForACorruptCheckpoint, ()) {
   RC_PRE(spec.records.size() > 0);
   spec.checkpoint = *gen::inRange(0, 4);
   spec.checkpoint_records = *gen::inRange<size_t>(1, spec.records.size() + 1);
-  MemFs fs;
+  MemoryFs fs;
   RC_ASSERT(WriteWal(fs, "wal", spec).ok());
   const std::string cp = "wal/" + CheckpointName(*spec.checkpoint);
   auto cp_entries = fs.ListDir(cp);
   RC_ASSERT(cp_entries.ok());
   std::vector<std::pair<std::string, FragmentAt>> payloads;
   for (const DirEntry& e : *cp_entries) {
-    for (const FragmentAt& f : ParseFragments(*fs.File(cp + "/" + e.name))) {
+    for (const FragmentAt& f : ParseFragments(*fs.FileData(cp + "/" + e.name))) {
       if (f.length > 0) payloads.push_back({cp + "/" + e.name, f});
     }
   }
   RC_ASSERT(!payloads.empty());
   const auto& [path, f] = *gen::elementOf(payloads);
-  std::string& data = *fs.File(path);
+  std::string& data = *fs.FileData(path);
   const uint64_t at = f.offset + kFragmentHeaderSize + *gen::inRange<uint64_t>(0, f.length);
   data[at] = static_cast<char>(data[at] ^ *gen::inRange(1, 256));
 
@@ -258,7 +248,7 @@ RC_GTEST_PROP(RepairProperty, RefusesToCutSegmentsForACorruptCheckpoint, ()) {
         if (e.is_dir) {
           dirs.push_back(dir + "/" + e.name);
         } else {
-          files[dir + "/" + e.name] = *fs.File(dir + "/" + e.name);
+          files[dir + "/" + e.name] = *fs.FileData(dir + "/" + e.name);
         }
       }
     }

@@ -3,8 +3,9 @@
 // tombstones, exemplars, metadata, skipped types, a checkpoint, many
 // segments, sometimes a corrupt byte), any thread count from 1 to 16 and any
 // batching, both replays end with equal heads, compared series by series
-// (not only by digest), equal counters and reports, and stop at the same
-// corruption. Run under tsan, this is also the race test of parallel replay.
+// (not only by digest), refs resolving to the same series, equal counters
+// and reports, and stop at the same corruption. Run under tsan, this is also
+// the race test of parallel replay.
 //
 // The property has teeth: BrokenShardedReplay below routes samples by a shard
 // function that splits a series, and a test asserts the property FAILS on it
@@ -17,7 +18,7 @@
 
 #include "generators.h"
 #include "head_compare.h"
-#include "mem_fs.h"
+#include "memory_fs.h"
 #include "show.h"
 #include "wal_gen.h"
 #include "walproof/head_digest.h"
@@ -34,20 +35,20 @@ using ReplayFn = std::function<Status(Fs&, const std::string&, Head*, const Repl
 
 // Flips one byte of one file of the WAL (checkpoint included), so that both
 // replays meet the same corruption.
-void CorruptOneByte(MemFs& fs, const WalSpec& spec) {
+void CorruptOneByte(MemoryFs& fs, const WalSpec& spec) {
   std::vector<std::string> files;
   auto add = [&](const std::string& dir) {
     auto entries = fs.ListDir(dir);
     if (!entries.ok()) return;
     for (const DirEntry& e : *entries) {
-      const std::string* data = e.is_dir ? nullptr : fs.File(dir + "/" + e.name);
+      const std::string* data = e.is_dir ? nullptr : fs.FileData(dir + "/" + e.name);
       if (data && !data->empty()) files.push_back(dir + "/" + e.name);
     }
   };
   add("wal");
   if (spec.checkpoint) add("wal/" + CheckpointName(*spec.checkpoint));
   if (files.empty()) return;
-  std::string* data = fs.File(*gen::elementOf(files));
+  std::string* data = fs.FileData(*gen::elementOf(files));
   const size_t at = *gen::inRange<size_t>(0, data->size());
   (*data)[at] = static_cast<char>((*data)[at] ^ *gen::inRange(1, 256));
 }
@@ -71,7 +72,7 @@ void CheckParallelEqualsSequential(const ReplayFn& parallel, bool allow_corrupti
            << options.parts_ahead << ", batches_per_part " << options.batches_per_part
            << ", min_valid_time " << head_options.min_valid_time << (corrupt ? ", one byte flipped" : "")
            << "\n";
-  MemFs fs;
+  MemoryFs fs;
   RC_ASSERT(WriteWal(fs, "wal", spec).ok());
   if (corrupt) CorruptOneByte(fs, spec);
 
@@ -93,6 +94,8 @@ void CheckParallelEqualsSequential(const ReplayFn& parallel, bool allow_corrupti
   }
   const std::string diff = DiffHeads(seq, par);
   if (!diff.empty()) RC_FAIL("heads differ (sequential vs parallel): " + diff);
+  const std::string refs = DiffRefBindings(seq, par, RefsOf(spec));
+  if (!refs.empty()) RC_FAIL("ref bindings differ (sequential vs parallel): " + refs);
   const std::string counters = DiffCounters(seq.counters(), par.counters());
   if (!counters.empty()) RC_FAIL("counters differ (sequential vs parallel): " + counters);
   RC_ASSERT(rs.records == rp.records);

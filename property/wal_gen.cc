@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <ostream>
+#include <set>
 #include <type_traits>
 
 #include "generators.h"
@@ -17,6 +18,9 @@ namespace walproof::prop {
 namespace {
 
 namespace gen = rc::gen;
+
+// The one series the stale segment holds (see WriteWal).
+constexpr uint64_t kStaleRef = 987654321;
 
 }  // namespace
 
@@ -56,8 +60,8 @@ class RecordDraw {
     switch (*gen::weightedElement<int>({{3, 0}, {8, 1}, {2, 2}, {2, 3}, {2, 4}, {2, 5}, {2, 6}, {1, 7}})) {
       case 0: return Series();
       case 1: return Samples();
-      case 2: return Histograms();
-      case 3: return FloatHistograms();
+      case 2: return Histograms<HistogramsRecord>(genHistogram());
+      case 3: return Histograms<FloatHistogramsRecord>(genFloatHistogram());
       case 4: return Tombstones();
       case 5: return Exemplars();
       case 6: return Metadata();
@@ -107,17 +111,12 @@ class RecordDraw {
     return r;
   }
 
-  Record Histograms() {
-    HistogramsRecord r;
+  // Integer or float histograms, by the record type and its payload's generator.
+  template <typename R, typename H>
+  Record Histograms(rc::Gen<H> histogram) {
+    R r;
     const size_t n = *gen::inRange<size_t>(0, 6);
-    for (size_t i = 0; i < n; ++i) r.histograms.push_back({Ref(), Time(), *genHistogram()});
-    return r;
-  }
-
-  Record FloatHistograms() {
-    FloatHistogramsRecord r;
-    const size_t n = *gen::inRange<size_t>(0, 6);
-    for (size_t i = 0; i < n; ++i) r.histograms.push_back({Ref(), Time(), *genFloatHistogram()});
+    for (size_t i = 0; i < n; ++i) r.histograms.push_back({Ref(), Time(), *histogram});
     return r;
   }
 
@@ -292,6 +291,32 @@ void showValue(const WalSpec& spec, std::ostream& os) {
   os << "}";
 }
 
+std::vector<uint64_t> RefsOf(const WalSpec& spec) {
+  std::set<uint64_t> refs;
+  if (spec.stale_segment) refs.insert(kStaleRef);
+  for (const Record& record : spec.records) {
+    std::visit(
+        [&refs](const auto& r) {
+          using R = std::decay_t<decltype(r)>;
+          auto add = [&refs](const auto& entries) {
+            for (const auto& e : entries) refs.insert(e.ref);
+          };
+          if constexpr (std::is_same_v<R, SeriesRecord>) add(r.series);
+          if constexpr (std::is_same_v<R, SamplesRecord>) add(r.samples);
+          if constexpr (std::is_same_v<R, TombstonesRecord>) add(r.tombstones);
+          if constexpr (std::is_same_v<R, ExemplarsRecord>) add(r.exemplars);
+          if constexpr (std::is_same_v<R, MmapMarkersRecord>) add(r.markers);
+          if constexpr (std::is_same_v<R, MetadataRecord>) add(r.metadata);
+          if constexpr (std::is_same_v<R, HistogramsRecord> ||
+                        std::is_same_v<R, FloatHistogramsRecord>) {
+            add(r.histograms);
+          }
+        },
+        record);
+  }
+  return {refs.begin(), refs.end()};
+}
+
 Status WriteWal(Fs& fs, const std::string& dir, const WalSpec& spec) {
   WalWriterOptions options;
   options.compression = spec.compression;
@@ -309,10 +334,10 @@ Status WriteWal(Fs& fs, const std::string& dir, const WalSpec& spec) {
       auto stale = WalWriter::OpenAt(fs, dir, options, *spec.checkpoint);
       if (!stale.ok()) return stale.status();
       std::string rec;
-      EncodeSeries({{987654321, {{"stale", "segment"}}}}, &rec);
+      EncodeSeries({{kStaleRef, {{"stale", "segment"}}}}, &rec);
       WALPROOF_RETURN_IF_ERROR((*stale)->Log(rec));
       rec.clear();
-      EncodeSamples({{987654321, 1, 1.0}}, &rec);
+      EncodeSamples({{kStaleRef, 1, 1.0}}, &rec);
       WALPROOF_RETURN_IF_ERROR((*stale)->Log(rec));
       WALPROOF_RETURN_IF_ERROR((*stale)->Close());
     }

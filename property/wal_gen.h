@@ -60,6 +60,9 @@ rc::Gen<WalSpec> genWalSpec();
 
 void showValue(const WalSpec& spec, std::ostream& os);
 
+// Every ref the WAL's records name (the stale segment's too), each once.
+std::vector<uint64_t> RefsOf(const WalSpec& spec);
+
 // Writes the WAL of `spec` into `dir` (which must not exist).
 Status WriteWal(Fs& fs, const std::string& dir, const WalSpec& spec);
 

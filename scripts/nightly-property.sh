@@ -2,7 +2,9 @@
 # Nightly property run: every RapidCheck property of property/ with random
 # seeds and far more cases than CI's pinned RC_PARAMS. Each property gets
 # --cases cases in runs of --chunk, every run with a fresh random seed, so a
-# night explores many seeds and any failure is small to reproduce.
+# night explores many seeds and any failure is small to reproduce. Runs go
+# round robin over the properties (first run of each, then second, ...), so
+# with --budget every property gets its share before time runs out.
 #
 # For any failure it prints the test, the seed, and two commands: one that
 # reruns the whole run from its seed, and RapidCheck's own `reproduce=` one
@@ -12,24 +14,28 @@
 # Usage: scripts/nightly-property.sh [options]
 #   --preset NAME   dev (default), asan or tsan: which build to run
 #   --cases N       cases per property (default 100000)
+#   --budget S      start no run after S seconds (default: no limit); the
+#                   summary says how many cases each property got
 #   --chunk N       cases per run, one seed each (default 10000)
 #   --jobs N        runs at once (default: nproc)
 #   --filter REGEX  only tests whose Suite.Name matches (grep -E)
-#   --exclude REGEX skip tests that match (default: the teeth test, which
-#                   asserts a deliberately broken replay FAILS, so is no
-#                   property of the library)
+#   --exclude REGEX skip tests that match (default: the ReplayPropertyTeeth
+#                   suite, which shows that property 3 catches a deliberately
+#                   broken replay: no property of the library)
 #   --build-dir DIR use this build tree instead of build/<preset>
-#   --no-build      do not configure and build first
+#   --no-build      do not configure and build first (else: configure the
+#                   preset into the build tree, build the property targets)
 #   --logs DIR      where run logs go (default build/<preset>/property-nightly)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 preset=dev
 cases=100000
+budget=0
 chunk=10000
 jobs=$(nproc)
 filter=.
-exclude='^ReplayPropertyTeeth\.CatchesShardingThatSplitsASeries$'
+exclude='^ReplayPropertyTeeth\.'
 build=1
 logs=
 bindir=
@@ -38,6 +44,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --preset) preset=$2; shift 2 ;;
     --cases) cases=$2; shift 2 ;;
+    --budget) budget=$2; shift 2 ;;
     --chunk) chunk=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     --filter) filter=$2; shift 2 ;;
@@ -53,13 +60,13 @@ done
 bindir=${bindir:-build/$preset}
 logs=${logs:-$bindir/property-nightly}
 if [[ $build == 1 ]]; then
-  cmake --preset "$preset" >/dev/null
-  cmake --build "$bindir" -j "$jobs"
+  cmake --preset "$preset" -B "$bindir" >/dev/null
+  cmake --build "$bindir" -j "$jobs" --target walproof_properties
 fi
 mkdir -p "$logs"
 rm -f "$logs"/*.log "$logs"/runs.txt
 
-# One line per run: executable, test, seed.
+# One line per run: executable, test, seed; round robin over the tests.
 runs_per_test=$(( (cases + chunk - 1) / chunk ))
 for exe in "$bindir"/property/*_property; do
   [[ -x $exe ]] || continue
@@ -74,25 +81,32 @@ for exe in "$bindir"/property/*_property; do
           # A full-range 64-bit seed from the kernel, printed in decimal as
           # RapidCheck reads it.
           seed=$(od -An -N8 -tu8 /dev/urandom | tr -d ' ')
-          echo "$exe $test $seed"
+          echo "$i $exe $test $seed"
         done
       fi
     fi
   done < <("$exe" --gtest_list_tests)
-done > "$logs/runs.txt"
+done | sort -s -n -k1,1 | cut -d' ' -f2- > "$logs/runs.txt"
 
 total=$(wc -l < "$logs/runs.txt")
-echo "nightly-property: $total runs of up to $chunk cases, $jobs at a time, preset $preset; logs in $logs"
+echo "nightly-property: $total runs of up to $chunk cases, $jobs at a time, preset $preset;" \
+  "budget ${budget:-0} s (0: none); logs in $logs"
 
 run_one() {
-  local exe=$1 test=$2 seed=$3 chunk=$4 logs=$5
+  local exe=$1 test=$2 seed=$3 chunk=$4 logs=$5 deadline=$6
   local log="$logs/$test.$seed.log"
+  if (( deadline > 0 && $(date +%s) >= deadline )); then
+    echo "SKIP $test $seed"
+    return
+  fi
+  local t0
+  t0=$(date +%s%N)
   if RC_PARAMS="seed=$seed max_success=$chunk" "$exe" --gtest_filter="$test" >"$log" 2>&1; then
     # RapidCheck's gtest glue prints "OK, passed N tests" only for properties
     # that tag their cases; a pass always means max_success cases.
     local n
     n=$(grep -o 'OK, passed [0-9]*' "$log" | head -1 | grep -o '[0-9]*$' || true)
-    echo "PASS $test $seed ${n:-$chunk}"
+    echo "PASS $test $seed ${n:-$chunk} $(( ($(date +%s%N) - t0) / 1000000 ))"
   else
     echo "FAIL $test $seed"
   fi
@@ -100,14 +114,18 @@ run_one() {
 export -f run_one
 
 start=$SECONDS
-xargs -P "$jobs" -L 1 bash -c 'run_one "$0" "$1" "$2" '"$chunk"' '"$logs" \
+deadline=0
+(( budget > 0 )) && deadline=$(( $(date +%s) + budget ))
+xargs -P "$jobs" -L 1 bash -c 'run_one "$0" "$1" "$2" '"$chunk $logs $deadline" \
   < "$logs/runs.txt" | tee "$logs/results.txt"
 
 echo
-echo "== summary ($(( SECONDS - start )) s) =="
-awk '$1 == "PASS" { cases[$2] += $4; runs[$2]++ }
+echo "== summary ($(( SECONDS - start )) s wall; per test: cases passed and run time summed over its runs) =="
+awk '$1 == "PASS" { cases[$2] += $4; ms[$2] += $5; runs[$2]++ }
      $1 == "FAIL" { failed[$2]++; runs[$2]++ }
-     END { for (t in runs) printf "%-70s %3d runs %8d cases passed %d failed\n", t, runs[t], cases[t], failed[t] }' \
+     $1 == "SKIP" { skipped[$2]++; runs[$2] += 0 }
+     END { for (t in runs) printf "%-62s %3d runs %8d cases passed in %7.1f s, %d failed, %d skipped\n",
+                                  t, runs[t], cases[t], ms[t] / 1000, failed[t], skipped[t] }' \
   "$logs/results.txt" | sort
 
 status=0

@@ -1,11 +1,17 @@
-// MemoryFs: a minimal in-memory Fs for fuzz targets.
+// MemoryFs: a plain in-memory Fs for tests that need a WAL directory but no
+// crash model: the fuzz targets and the RapidCheck properties (codec,
+// framing, replay, checkpoint, repair). Test code only; nothing in the
+// reference links it.
 //
-// Fuzz targets run thousands of times a second, so they must not touch the
-// disk. This is not crashsim's SimFs: it records nothing and models no
-// durability; Sync and SyncDir succeed and do nothing. What it does model is
-// what the reader relies on: files shared between open handles (a reader sees
-// appends and truncations made after it opened the file), directories that
-// must exist and be empty to be removed, and rename of files and directories.
+// Fuzz targets run thousands of times a second and properties hundreds of
+// thousands of cases a night, so neither may touch the disk. This is not
+// crashsim's SimFs: it records nothing and models no durability; Sync and
+// SyncDir succeed and do nothing, and nothing is ever lost. What it does
+// model is what the reader and writer rely on: files shared between open
+// handles (a reader sees appends and truncations made after it opened the
+// file), directories that must exist and be empty to be removed, and rename
+// of files and directories. Lookups never change it, so readers on several
+// threads (parallel replay) may share one while nobody writes.
 //
 // Two faults can be injected into reads, to reach the reader's I/O paths:
 // a read error from some offset on, and a file whose Size() claims more bytes
@@ -20,9 +26,9 @@
 
 #include "walproof/fs.h"
 
-namespace walproof::fuzz {
+namespace walproof {
 
-class MemoryFs : public Fs {
+class MemoryFs final : public Fs {
  public:
   struct ReadFaults {
     // Reads reaching this offset fail with an I/O error (per file path).
@@ -47,8 +53,10 @@ class MemoryFs : public Fs {
 
   // Test set-up and inspection: a file with these bytes (parents made as needed).
   void PutFile(const std::string& path, std::string data);
-  // The bytes of a file, or nullptr.
+  // The bytes of a file, or nullptr. The mutable one is for tests that
+  // damage a file in place; open handles see the change.
   const std::string* FileData(const std::string& path) const;
+  std::string* FileData(const std::string& path);
   // Every path, files and directories, in name order (for digests and dumps).
   std::vector<std::string> AllPaths() const;
   ReadFaults& faults() { return faults_; }
@@ -68,4 +76,4 @@ class MemoryFs : public Fs {
   friend class MemoryLock;
 };
 
-}  // namespace walproof::fuzz
+}  // namespace walproof

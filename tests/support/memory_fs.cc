@@ -1,9 +1,11 @@
+// MemoryFs: see memory_fs.h.
 #include "memory_fs.h"
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
-namespace walproof::fuzz {
+namespace walproof {
 namespace {
 
 class MemoryWritableFile : public WritableFile {
@@ -239,10 +241,14 @@ const std::string* MemoryFs::FileData(const std::string& raw) const {
   return it->second.data.get();
 }
 
+std::string* MemoryFs::FileData(const std::string& raw) {
+  return const_cast<std::string*>(std::as_const(*this).FileData(raw));
+}
+
 std::vector<std::string> MemoryFs::AllPaths() const {
   std::vector<std::string> out;
   for (const auto& [p, n] : nodes_) out.push_back(n.is_dir ? p + "/" : p);
   return out;
 }
 
-}  // namespace walproof::fuzz
+}  // namespace walproof
