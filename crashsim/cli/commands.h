@@ -34,6 +34,7 @@ int RunCommand(const std::vector<std::string>& args);
 int ListCommand(const std::vector<std::string>& args);
 int ReplayCommand(const std::vector<std::string>& args);
 int SelftestCommand(const std::vector<std::string>& args);
+int ExportCommand(const std::vector<std::string>& args);
 
 // Prints the state being checked when crashsim itself dies (a crash or an
 // abort inside the reference during recovery is a finding too).

@@ -24,6 +24,9 @@ const char kUsage[] =
     "  crashsim selftest [--budget SECONDS] [--seed S] [--variant NAME]\n"
     "      Runs the scenarios against deliberately broken variants of the reference; each\n"
     "      must be caught. Exit 1 if one is not.\n"
+    "  crashsim export --scenario NAME [--seed S] [--states N] --out DIR\n"
+    "      Writes N distinct crash images covering every fault class as Prometheus data\n"
+    "      directories (DIR/ID/wal) with a manifest each, for scripts/differential-prometheus.sh.\n"
     "\n"
     "State ids are CLASS.INDEX (\"2.417\"), or 7.PARENTCLASS.PARENTINDEX.CHILD for a second\n"
     "crash during the recovery of another state.\n";

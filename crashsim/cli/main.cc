@@ -1,4 +1,4 @@
-// crashsim: the crash simulator's command line (run, list, replay, selftest).
+// crashsim: the crash simulator's command line (run, list, replay, selftest, export).
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   if (cmd == "list") return ListCommand(args);
   if (cmd == "replay") return ReplayCommand(args);
   if (cmd == "selftest") return SelftestCommand(args);
+  if (cmd == "export") return ExportCommand(args);
   std::fprintf(stderr, "crashsim: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
   return kExitUsage;
 }

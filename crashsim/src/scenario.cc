@@ -8,6 +8,7 @@ const std::vector<Scenario>& AllScenarios() {
     AddWriterScenarios(&all);
     AddCheckpointScenarios(&all);
     AddUpstreamScenarios(&all);
+    AddExportScenarios(&all);
     return all;
   }();
   return kAll;

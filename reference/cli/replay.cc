@@ -4,8 +4,10 @@
 // with. Reads only.
 #include <sys/resource.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -173,10 +175,38 @@ void PrintText(const Outcome& o) {
   if (r.corruption) std::printf("CORRUPTION        %s\n", r.corruption->ToString().c_str());
 }
 
+// The head's contents for a differential test against another implementation
+// (scripts/differential-prometheus.sh): every series by labels with its float
+// samples as a query would return them (tombstoned ones left out). Values are
+// strings in the shortest form that reads back to the same double.
+bool WriteSamples(const Head& head, const std::string& path) {
+  std::ofstream out(path);
+  out << "{\"series\":[";
+  char buf[64];
+  bool first_series = true;
+  for (SeriesId id : head.SortedSeries()) {
+    nlohmann::json labels = nlohmann::json::object();
+    for (const Label& l : head.labels(id)) labels[l.name] = l.value;
+    out << (first_series ? "\n" : ",\n") << "{\"labels\":" << labels.dump() << ",\"samples\":[";
+    first_series = false;
+    bool first = true;
+    for (Head::FloatIterator it(head, id); it.Next();) {
+      if (head.IsDeleted(id, it.t())) continue;
+      auto r = std::to_chars(buf, buf + sizeof buf, it.v());
+      out << (first ? "" : ",") << "[" << it.t() << ",\"" << std::string_view(buf, r.ptr - buf) << "\"]";
+      first = false;
+    }
+    out << "]}";
+  }
+  out << "\n]}\n";
+  out.flush();
+  return static_cast<bool>(out);
+}
+
 int RunReplay(const std::vector<std::string>& argv) {
   Args args;
   int code = 0;
-  ArgSpec spec{.value_flags = {"threads", "min-valid-time"}, .bool_flags = {"sequential", "json"}};
+  ArgSpec spec{.value_flags = {"threads", "min-valid-time", "samples-out"}, .bool_flags = {"sequential", "json"}};
   if (!ParseOrExit(kReplayCommand, argv, spec, 1, &args, &code)) return code;
   long long threads = 0, min_valid = 0;
   std::string error;
@@ -218,6 +248,10 @@ int RunReplay(const std::vector<std::string>& argv) {
   out.digest_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   out.memory = head.Memory();
+  if (args.Has("samples-out") && !WriteSamples(head, args.Get("samples-out"))) {
+    std::fprintf(stderr, "walproof replay: cannot write %s\n", args.Get("samples-out").c_str());
+    return kExitFound;
+  }
   if (args.Has("json")) {
     std::cout << OutcomeJson(out).dump() << "\n";
   } else {
@@ -230,7 +264,8 @@ int RunReplay(const std::vector<std::string>& argv) {
 
 const Command kReplayCommand = {
     "replay", "replay a WAL into an in-memory head; time, memory and digest",
-    "usage: walproof replay WALDIR [--threads N | --sequential] [--min-valid-time MS] [--json]\n\n"
+    "usage: walproof replay WALDIR [--threads N | --sequential] [--min-valid-time MS] [--json]\n"
+    "                      [--samples-out FILE]\n\n"
     "Replays the WAL the way Prometheus does at start-up (newest checkpoint, then\n"
     "the segments after it) into an in-memory head: series with aliases, float\n"
     "samples in XOR chunks, histograms, tombstones, exemplars and metadata. Stops at\n"
@@ -245,6 +280,8 @@ const Command kReplayCommand = {
     "                       (default: about 2/3 of the CPUs, at least 1)\n"
     "  --sequential         the single-threaded reference replay\n"
     "  --min-valid-time MS  drop samples older than MS, as a head with blocks does\n"
+    "  --samples-out FILE   also write every series (labels) with its float samples\n"
+    "                       ([t, \"value\"], tombstoned ones left out) as JSON to FILE\n"
     "  --json               one JSON object (keys: series, samples, digest, seconds,\n"
     "                       peak_rss_bytes, phases, threads, corruption, counters, ...)\n\n"
     "Exit codes: 0 clean, 1 corruption (reported; the head holds what came before\n"

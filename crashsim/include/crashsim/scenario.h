@@ -54,5 +54,6 @@ const Scenario* FindScenario(const std::string& name);
 void AddWriterScenarios(std::vector<Scenario>* out);
 void AddUpstreamScenarios(std::vector<Scenario>* out);
 void AddCheckpointScenarios(std::vector<Scenario>* out);
+void AddExportScenarios(std::vector<Scenario>* out);
 
 }  // namespace crashsim
