@@ -660,8 +660,19 @@ def write_html(path, summary, rows, meta):
                    f"<td>{r['prometheus']['samples']}</td><td>{r['walproof']['samples']}</td>"
                    f"<td>{e(str(r['diff']['example'] or r['prometheus'].get('log', {}).get('fatal', '')))}</td></tr>")
     out.append("</table></section>")
-    doc = ("<!doctype html><html><head><meta charset=\"utf-8\"><title>walproof differential recovery</title>"
-           "</head><body>" + "\n".join(out) + "</body></html>\n")
+    section = "\n".join(out)
+    # Into an existing page (a crashsim --report), replacing an earlier
+    # differential section; otherwise a page of its own.
+    doc = None
+    if os.path.isfile(path):
+        with open(path) as f:
+            page = f.read()
+        if "</body>" in page:
+            page = re.sub(r'<section id="differential">.*?</section>\n?', "", page, flags=re.S)
+            doc = page.replace("</body>", section + "\n</body>", 1)
+    if doc is None:
+        doc = ("<!doctype html><html><head><meta charset=\"utf-8\"><title>walproof differential recovery</title>"
+               "</head><body>" + section + "</body></html>\n")
     with open(path, "w") as f:
         f.write(doc)
 
@@ -701,7 +712,8 @@ def main():
     ap.add_argument("--seed", default="1", help="seed of --nightly (default 1)")
     ap.add_argument("--timeout", type=float, default=30, help="seconds for Prometheus to get ready (default 30)")
     ap.add_argument("--json-out", help="write the table as JSON here")
-    ap.add_argument("--html-out", help="write the table as an HTML section here")
+    ap.add_argument("--html-out", help="write the table as an HTML section: added to FILE when it is an "
+                    "HTML page (e.g. a `crashsim run --report` page), else a page of its own")
     ap.add_argument("--keep", action="store_true", help="keep the per-image work directories")
     args = ap.parse_args()
 
