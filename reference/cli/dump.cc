@@ -120,7 +120,10 @@ int RunDump(const std::vector<std::string>& argv) {
   while (reader.Next(&bytes)) {
     uint8_t type = PeekRecordType(bytes);
     Status st = DecodeRecord(bytes, &record);
-    if (!st.ok()) {
+    // A body replay never reads (mmap markers, unknown types) is shown as
+    // undecodable, not as the corruption that stops replay: the one rule of
+    // AppliedOnReplay.
+    if (!st.ok() && AppliedOnReplay(type)) {
       reader.FailDecode(RecordTypeName(type), st);
       break;
     }
@@ -131,7 +134,8 @@ int RunDump(const std::vector<std::string>& argv) {
                  {"type_name", RecordTypeName(type)},
                  {"bytes", bytes.size()},
                  {"compressed", reader.last_compressed()},
-                 {"entries", std::visit(EntriesJson{}, record)}};
+                 {"entries", st.ok() ? std::visit(EntriesJson{}, record) : json(nullptr)}};
+    if (!st.ok()) line["decode_error"] = st.message();
     std::cout << line.dump() << "\n";
   }
   std::cout.flush();
@@ -151,7 +155,8 @@ const Command kDumpCommand = {
     "or segment, and the offset just past it), its type, size, whether it was\n"
     "compressed, and its entries. Non-finite values are strings that keep their bits,\n"
     "e.g. the stale marker \"NaN(0x7ff0000000000002)\". Stops at the first corruption,\n"
-    "reported on stderr.\n\n"
+    "reported on stderr. A record of a type replay skips (mmap markers, unknown types)\n"
+    "whose body does not decode is printed with entries null and its decode_error.\n\n"
     "Exit codes: 0 clean, 1 corruption or unreadable, 2 usage error.\n",
     RunDump};
 

@@ -111,6 +111,39 @@ def test_corrupt_wal(tmp, clean):
     check(tree_digest(wal) == before, "nothing was modified on a corrupt WAL")
 
 
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def full_fragment(record):
+    return bytes([1]) + len(record).to_bytes(2, "big") + crc32c(record).to_bytes(4, "big") + record
+
+
+def test_skipped_type_with_bad_body(tmp):
+    """A truncated mmap-markers record (type 5), which replay skips unread,
+    then a series record: nothing is corrupt, as replay sees it."""
+    wal = os.path.join(tmp, "markers", "wal")
+    os.makedirs(wal)
+    markers = bytes([5]) + b"\x00\x00\x00"  # a marker needs 16 bytes
+    series = bytes([1]) + (7).to_bytes(8, "big") + b"\x01" + b"\x08__name__" + b"\x01x"
+    with open(os.path.join(wal, "00000000"), "wb") as f:
+        f.write(full_fragment(markers) + full_fragment(series))
+    r = run("verify", wal)
+    check(r.returncode == 0, f"verify accepts a malformed record of a type replay skips ({r.stdout.strip()})")
+    r = run("dump", wal)
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    check(r.returncode == 0 and len(lines) == 2, f"dump goes on past it ({len(lines)} lines, exit {r.returncode})")
+    if len(lines) == 2:
+        check(lines[0]["type"] == 5 and lines[0]["entries"] is None and lines[0].get("decode_error"),
+              "dump shows it undecodable, with the decode error")
+        check(lines[1]["type_name"] == "series" and len(lines[1]["entries"]) == 1, "then the series record")
+
+
 def main():
     global WALPROOF
     ap = argparse.ArgumentParser()
@@ -121,6 +154,7 @@ def main():
         test_usage()
         clean = test_clean_wal(tmp)
         test_corrupt_wal(tmp, clean)
+        test_skipped_type_with_bad_body(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if failures:
