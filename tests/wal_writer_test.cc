@@ -841,8 +841,8 @@ INSTANTIATE_TEST_SUITE_P(
                     ShortWriteCase{"AllBytesButErrorEio", 1 << 20, EIO}),
     [](const testing::TestParamInfo<ShortWriteCase>& info) { return info.param.name; });
 
-// Upstream's TestLogPartialWrite cases, including the one upstream leaves as
-// a TODO (a record overlapping two pages): 5-byte records, 12 bytes each.
+// Upstream's TestLogPartialWrite cases, plus the one its test table does not
+// implement (a record overlapping two pages): 5-byte records, 12 bytes each.
 struct PartialWriteCase {
   const char* name;
   int records;

@@ -783,7 +783,10 @@ AppendOutcome Head::AppendFloatHistogramTo(SeriesId id, int64_t t, FloatHistogra
 
 void Head::AppendSample(const RefSample& s) { AppendSamples(&s, 1); }
 
-void Head::AppendHistogram(const RefHistogramSample& s) {
+// The checks both histogram kinds share, in upstream's order (too old, then
+// unknown ref); `append(id)` stores a copy of the sample.
+template <typename Sample, typename Append>
+void Head::AdmitHistogram(const Sample& s, Append append) {
   if (s.t < options_.min_valid_time) {
     ++counters_.histograms_too_old;
     return;
@@ -793,22 +796,15 @@ void Head::AppendHistogram(const RefHistogramSample& s) {
     ++counters_.histograms_unknown_ref;
     return;
   }
-  Histogram copy = s.h;
-  CountHistogramOutcome(AppendHistogramTo(id, s.t, std::move(copy)), &counters_);
+  CountHistogramOutcome(append(id), &counters_);
+}
+
+void Head::AppendHistogram(const RefHistogramSample& s) {
+  AdmitHistogram(s, [&](SeriesId id) { return AppendHistogramTo(id, s.t, Histogram(s.h)); });
 }
 
 void Head::AppendFloatHistogram(const RefFloatHistogramSample& s) {
-  if (s.t < options_.min_valid_time) {
-    ++counters_.histograms_too_old;
-    return;
-  }
-  const SeriesId id = Resolve(s.ref);
-  if (id == kNoSeries) {
-    ++counters_.histograms_unknown_ref;
-    return;
-  }
-  FloatHistogram copy = s.h;
-  CountHistogramOutcome(AppendFloatHistogramTo(id, s.t, std::move(copy)), &counters_);
+  AdmitHistogram(s, [&](SeriesId id) { return AppendFloatHistogramTo(id, s.t, FloatHistogram(s.h)); });
 }
 
 void Head::AddTombstone(const RefTombstone& t) {

@@ -373,6 +373,22 @@ bool ParallelReplay::Route(Piece& piece) {
   bool for_shards = false;
   size_t series = 0, samples = 0, tombstones = 0, exemplars = 0, metadata = 0, histograms = 0,
          float_histograms = 0;
+  // Histograms of both kinds: too old first, then unknown, as Head checks;
+  // true when any is left for the shards.
+  auto resolve_histograms = [&](const auto* h, SeriesId* ids, size_t n) {
+    bool any = false;
+    for (size_t i = 0; i < n; ++i) {
+      ids[i] = h[i].t < min_valid ? kNoSeries : head_->Resolve(h[i].ref);
+      if (h[i].t < min_valid) {
+        ++routed_.histograms_too_old;
+      } else if (ids[i] == kNoSeries) {
+        ++routed_.histograms_unknown_ref;
+      } else {
+        any = true;
+      }
+    }
+    return any;
+  };
   for (const DecodedBatch::Run& run : b.runs) {
     const size_t n = run.count;
     const bool routed = run.kind == Kind::kSamples || run.kind == Kind::kHistograms ||
@@ -403,32 +419,14 @@ bool ParallelReplay::Route(Piece& piece) {
         break;
       }
       case Kind::kHistograms:
-        for (size_t i = 0; i < n; ++i, ++histograms) {
-          const RefHistogramSample& h = b.histograms[histograms];
-          SeriesId& id = piece.histogram_ids[histograms];
-          id = h.t < min_valid ? kNoSeries : head_->Resolve(h.ref);
-          if (h.t < min_valid) {
-            ++routed_.histograms_too_old;
-          } else if (id == kNoSeries) {
-            ++routed_.histograms_unknown_ref;
-          } else {
-            for_shards = true;
-          }
-        }
+        for_shards |= resolve_histograms(b.histograms.data() + histograms,
+                                         piece.histogram_ids.data() + histograms, n);
+        histograms += n;
         break;
       case Kind::kFloatHistograms:
-        for (size_t i = 0; i < n; ++i, ++float_histograms) {
-          const RefFloatHistogramSample& h = b.float_histograms[float_histograms];
-          SeriesId& id = piece.float_histogram_ids[float_histograms];
-          id = h.t < min_valid ? kNoSeries : head_->Resolve(h.ref);
-          if (h.t < min_valid) {
-            ++routed_.histograms_too_old;
-          } else if (id == kNoSeries) {
-            ++routed_.histograms_unknown_ref;
-          } else {
-            for_shards = true;
-          }
-        }
+        for_shards |= resolve_histograms(b.float_histograms.data() + float_histograms,
+                                         piece.float_histogram_ids.data() + float_histograms, n);
+        float_histograms += n;
         break;
       case Kind::kTombstones:
         for (size_t i = 0; i < n; ++i) head_->AddTombstone(b.tombstones[tombstones++]);

@@ -289,6 +289,8 @@ class Head {
   // The label set as symbol ids; false (when not interning) if a string is
   // no symbol yet.
   bool SymbolizeLabels(const Labels& labels, bool intern, std::string* out) const;
+  template <typename Sample, typename Append>
+  void AdmitHistogram(const Sample& s, Append append);
   int CompareSymbolLabels(std::string_view a, std::string_view b) const;
   AppendOutcome AppendTo(Series& s, int64_t t, uint64_t v_bits, Lane& lane);
   void AppendRun(const Pending* items, size_t n, Lane& lane, HeadCounters* counters);
