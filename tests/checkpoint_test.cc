@@ -23,10 +23,12 @@
 namespace walproof {
 namespace {
 
+using testutil::kSmallSegment;
+using testutil::WriteSegments;
+
 using testutil::TempDir;
 
 constexpr int64_t kMint = 100;
-constexpr uint64_t kSmallSegment = 4 * kPageSize;
 
 Labels L(uint64_t ref) { return {{"__name__", "metric"}, {"id", std::to_string(ref)}}; }
 
@@ -100,26 +102,6 @@ std::string MetaRec(const std::vector<RefMetadata>& m) {
   std::string out;
   EncodeMetadata(m, &out);
   return out;
-}
-
-// Writes one WAL segment per inner vector, starting at segment 0 (or after
-// the last existing one).
-void WriteSegments(const std::string& dir, const std::vector<std::vector<std::string>>& segments,
-                   Compression c = Compression::kNone) {
-  WalWriterOptions o;
-  o.segment_size = kSmallSegment;
-  o.compression = c;
-  auto w = WalWriter::Open(PosixFs(), dir, o);
-  ASSERT_TRUE(w.ok()) << w.status().ToString();
-  for (size_t i = 0; i < segments.size(); ++i) {
-    if (i > 0) {
-      ASSERT_TRUE((*w)->NextSegment().ok());
-    }
-    for (const std::string& r : segments[i]) {
-      ASSERT_OK((*w)->Log(r));
-    }
-  }
-  ASSERT_OK((*w)->Close());
 }
 
 std::vector<Record> DecodeAll(const std::vector<std::string>& recs) {

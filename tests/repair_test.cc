@@ -26,13 +26,15 @@
 namespace walproof {
 namespace {
 
+using testutil::kSmallSegment;
+using testutil::WriteSegments;
+
 using testutil::Frag;
 using testutil::ReadFileOrDie;
 using testutil::SegPath;
 using testutil::TempDir;
 using testutil::WriteFileOrDie;
 
-constexpr uint64_t kSmallSegment = 4 * kPageSize;
 
 // Record k of a test WAL: two samples at t = 1000 + k.
 std::string Rec(int k) {
@@ -45,25 +47,6 @@ std::string SeriesRec() {
   std::string out;
   EncodeSeries({{1, {{"__name__", "a"}}}, {2, {{"__name__", "b"}}}}, &out);
   return out;
-}
-
-// One segment per inner vector.
-void WriteSegments(const std::string& dir, const std::vector<std::vector<std::string>>& segments,
-                   Compression c = Compression::kNone) {
-  WalWriterOptions o;
-  o.segment_size = kSmallSegment;
-  o.compression = c;
-  auto w = WalWriter::Open(PosixFs(), dir, o);
-  ASSERT_TRUE(w.ok()) << w.status().ToString();
-  for (size_t i = 0; i < segments.size(); ++i) {
-    if (i > 0) {
-      ASSERT_TRUE((*w)->NextSegment().ok());
-    }
-    for (const std::string& r : segments[i]) {
-      ASSERT_OK((*w)->Log(r));
-    }
-  }
-  ASSERT_OK((*w)->Close());
 }
 
 // `n` segments of `per` records each; record numbers run on across segments.

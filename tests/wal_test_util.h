@@ -21,6 +21,7 @@
 #include "walproof/segment_reader.h"
 #include "walproof/wal_dir.h"
 #include "walproof/wal_reader.h"
+#include "walproof/wal_writer.h"
 
 #ifndef ASSERT_OK
 #define ASSERT_OK(expr)                                 \
@@ -133,6 +134,29 @@ inline std::string HalfCompressible(size_t n, uint32_t seed) {
 }
 
 // ---- Files ----
+
+// Segments of four pages: small enough that a test's records span several.
+inline constexpr uint64_t kSmallSegment = 4 * kPageSize;
+
+// Writes one WAL segment per inner vector with the writer, starting at
+// segment 0 (or after the last existing one).
+inline void WriteSegments(const std::string& dir, const std::vector<std::vector<std::string>>& segments,
+                          Compression c = Compression::kNone) {
+  WalWriterOptions o;
+  o.segment_size = kSmallSegment;
+  o.compression = c;
+  auto w = WalWriter::Open(PosixFs(), dir, o);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (i > 0) {
+      ASSERT_TRUE((*w)->NextSegment().ok());
+    }
+    for (const std::string& r : segments[i]) {
+      ASSERT_OK((*w)->Log(r));
+    }
+  }
+  ASSERT_OK((*w)->Close());
+}
 
 inline void WriteFileOrDie(const std::string& path, std::string_view data) {
   Status st = WriteWholeFile(PosixFs(), path, data);
