@@ -262,16 +262,9 @@ Status SimFs::SyncFile(int inode, const std::string& path) {
   return fault == IoFault::kNone ? Status::Ok() : FaultStatus(IoFault::kIoError, "fsync " + path);
 }
 
-walproof::Result<std::unique_ptr<walproof::WritableFile>> SimFs::Create(const std::string& path) {
-  Parent p;
-  WALPROOF_RETURN_IF_ERROR(ResolveParent(path, &p));
-  int existing = LookupIn(p.dir, p.name);
-  if (existing >= 0) {
-    if (vol_.inodes[existing].is_dir) return Status::IOError("simfs: create " + path + ": is a directory");
-    // O_TRUNC on an existing file: same inode, data change only.
-    WALPROOF_RETURN_IF_ERROR(TruncateFile(existing, path, 0));
-    return std::unique_ptr<walproof::WritableFile>(new File(this, existing, path));
-  }
+// Links a new empty inode under p (one kLink op, which may be given a fault:
+// then nothing is linked and the op is recorded as failed).
+walproof::Result<int> SimFs::LinkNewInode(const Parent& p, const std::string& path, bool is_dir) {
   IoFault fault = NextCall(OpKind::kLink);
   FsOp op;
   op.kind = OpKind::kLink;
@@ -282,15 +275,30 @@ walproof::Result<std::unique_ptr<walproof::WritableFile>> SimFs::Create(const st
   if (fault != IoFault::kNone) {
     op.failed = true;
     Record(std::move(op));
-    return FaultStatus(IoFault::kNoSpace, "create " + path);
+    return FaultStatus(IoFault::kNoSpace, (is_dir ? "mkdir " : "create ") + path);
   }
-  int ino = NewInode(false);
+  int ino = NewInode(is_dir);
   DirEntries entries = *vol_.inodes[p.dir].entries;
   entries[p.name] = ino;
   SetEntries(p.dir, std::move(entries));
   op.target = ino;
   Record(std::move(op));
-  return std::unique_ptr<walproof::WritableFile>(new File(this, ino, path));
+  return ino;
+}
+
+walproof::Result<std::unique_ptr<walproof::WritableFile>> SimFs::Create(const std::string& path) {
+  Parent p;
+  WALPROOF_RETURN_IF_ERROR(ResolveParent(path, &p));
+  int existing = LookupIn(p.dir, p.name);
+  if (existing >= 0) {
+    if (vol_.inodes[existing].is_dir) return Status::IOError("simfs: create " + path + ": is a directory");
+    // O_TRUNC on an existing file: same inode, data change only.
+    WALPROOF_RETURN_IF_ERROR(TruncateFile(existing, path, 0));
+    return std::unique_ptr<walproof::WritableFile>(new File(this, existing, path));
+  }
+  auto ino = LinkNewInode(p, path, /*is_dir=*/false);
+  if (!ino.ok()) return ino.status();
+  return std::unique_ptr<walproof::WritableFile>(new File(this, *ino, path));
 }
 
 walproof::Result<std::unique_ptr<walproof::WritableFile>> SimFs::OpenForAppend(const std::string& path) {
@@ -328,24 +336,8 @@ Status SimFs::MakeDir(const std::string& path) {
   Parent p;
   WALPROOF_RETURN_IF_ERROR(ResolveParent(path, &p));
   if (LookupIn(p.dir, p.name) >= 0) return Status::AlreadyExists("simfs: " + path + " exists");
-  IoFault fault = NextCall(OpKind::kLink);
-  FsOp op;
-  op.kind = OpKind::kLink;
-  op.inode = p.dir;
-  op.name = p.name;
-  op.path = path;
-  op.fault = fault;
-  if (fault != IoFault::kNone) {
-    op.failed = true;
-    Record(std::move(op));
-    return FaultStatus(IoFault::kNoSpace, "mkdir " + path);
-  }
-  int ino = NewInode(true);
-  DirEntries entries = *vol_.inodes[p.dir].entries;
-  entries[p.name] = ino;
-  SetEntries(p.dir, std::move(entries));
-  op.target = ino;
-  Record(std::move(op));
+  auto ino = LinkNewInode(p, path, /*is_dir=*/true);
+  if (!ino.ok()) return ino.status();
   return Status::Ok();
 }
 

@@ -97,6 +97,7 @@ class SimFs final : public walproof::Fs {
   IoFault NextCall(OpKind kind);
   void Record(FsOp op);
   int NewInode(bool is_dir);
+  walproof::Result<int> LinkNewInode(const Parent& p, const std::string& path, bool is_dir);
   void SetEntries(int dir, DirEntries entries);
   walproof::Status FaultStatus(IoFault fault, const std::string& what) const;
 
