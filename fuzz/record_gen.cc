@@ -125,25 +125,19 @@ Record GenerateRecordOfType(Entropy& e, const GenLimits& lim, uint8_t type) {
       }
       return r;
     }
-    case 7: {
-      HistogramsRecord r;
-      r.histograms.resize(n);
-      for (auto& h : r.histograms) {
-        h.ref = Ref(e, lim);
-        h.t = e.Int64();
-        FillHistogram(e, lim, &h.h);
-      }
-      return r;
-    }
+    case 7:
     case 8: {
-      FloatHistogramsRecord r;
-      r.histograms.resize(n);
-      for (auto& h : r.histograms) {
-        h.ref = Ref(e, lim);
-        h.t = e.Int64();
-        FillHistogram(e, lim, &h.h);
-      }
-      return r;
+      // Integer and float histograms take the same bytes in the same order.
+      auto fill = [&](auto r) -> Record {
+        r.histograms.resize(n);
+        for (auto& h : r.histograms) {
+          h.ref = Ref(e, lim);
+          h.t = e.Int64();
+          FillHistogram(e, lim, &h.h);
+        }
+        return r;
+      };
+      return type == 7 ? fill(HistogramsRecord{}) : fill(FloatHistogramsRecord{});
     }
     default:
       return UnknownRecord{type};
