@@ -1,5 +1,8 @@
 // SegmentReader, WalReader and ComputeWalStats: every corruption class of the
 // strict reader, one short test each, with its exact reason text and offset;
+// the "Corruption classes" section below is the list that docs/format.md,
+// "Corruption cases", names test by test (record-codec rejections live in
+// record_codec_test.cc, "Rejections, one per decoder error");
 // zero padding of short segments; multi-segment streams; replay order of a
 // WAL directory with a checkpoint; round trips of every record type through
 // writer and reader with each compression; and the stats over a small WAL.
@@ -215,11 +218,43 @@ TEST(SegmentReaderTest, FragmentLongerThanAPage) {
   ExpectCorruption(out, "invalid record size 32769", kFragmentHeaderSize);
 }
 
-TEST(SegmentReaderTest, UnexpectedChecksum) {
+// The checksum is checked before the fragment's place in its record, so a
+// bad CRC is reported as such whatever the fragment's type, at the end of
+// its payload; the records before it are kept.
+TEST(SegmentReaderTest, ChecksumMismatchInAFullFragment) {
   // CRC-32C("hello") = 0x9a71bb4c.
   auto out = ReadBytes(Frag(kFull, "good") + FragWithCrc(kFull, "hello", 0xDEADBEEF));
   EXPECT_EQ(out.records, (std::vector<std::string>{"good"}));
   ExpectCorruption(out, "unexpected checksum 9a71bb4c, expected deadbeef", 11 + 12);
+}
+
+TEST(SegmentReaderTest, ChecksumMismatchInAFirstFragment) {
+  auto out = ReadBytes(Frag(kFull, "good") + FragWithCrc(kFirst, "hello", 0xDEADBEEF) +
+                       Frag(kLast, "world"));
+  EXPECT_EQ(out.records, (std::vector<std::string>{"good"}));
+  ExpectCorruption(out, "unexpected checksum 9a71bb4c, expected deadbeef", 11 + 12);
+}
+
+TEST(SegmentReaderTest, ChecksumMismatchInAMiddleFragment) {
+  auto out = ReadBytes(Frag(kFull, "good") + Frag(kFirst, "ab") +
+                       FragWithCrc(kMiddle, "hello", 0xDEADBEEF) + Frag(kLast, "cd"));
+  EXPECT_EQ(out.records, (std::vector<std::string>{"good"}));
+  ExpectCorruption(out, "unexpected checksum 9a71bb4c, expected deadbeef", 11 + 9 + 12);
+}
+
+TEST(SegmentReaderTest, ChecksumMismatchInALastFragment) {
+  auto out = ReadBytes(Frag(kFull, "good") + Frag(kFirst, "ab") + Frag(kMiddle, "cd") +
+                       FragWithCrc(kLast, "hello", 0xDEADBEEF) + Frag(kFull, "after"));
+  EXPECT_EQ(out.records, (std::vector<std::string>{"good"}));
+  ExpectCorruption(out, "unexpected checksum 9a71bb4c, expected deadbeef", 11 + 9 + 9 + 12);
+}
+
+// The CRC covers the bytes as stored: those of a compressed fragment are
+// checked before any attempt to decompress them.
+TEST(SegmentReaderTest, ChecksumMismatchInACompressedFragment) {
+  auto out = ReadBytes(FragWithCrc(kFull | kSnappyBit, "hello", 0xDEADBEEF));
+  EXPECT_TRUE(out.records.empty());
+  ExpectCorruption(out, "unexpected checksum 9a71bb4c, expected deadbeef", 12);
 }
 
 // Go's %x: lowercase, no leading zeros.
