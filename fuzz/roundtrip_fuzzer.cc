@@ -5,7 +5,7 @@
 // corruption, both through WalReader (segment by segment, as replay reads)
 // and through one SegmentReader over all segments; typed records decode to
 // the values written; ComputeWalStats counts them; the independent model
-// reader agrees; the layout follows the writer rules of FORMAT.md section 2:
+// reader agrees; the layout follows the rules of docs/format.md, "Writer rules":
 // after Close every segment is whole pages, a segment is over its size only
 // when it holds a single record too big for any segment (or, by upstream's
 // arithmetic, empty records once all its pages are used), compression is used

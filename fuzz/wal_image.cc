@@ -209,7 +209,7 @@ ModelResult ModelRead(const std::vector<ModelSegment>& segments) {
     return res;
   };
   std::string buf;
-  // The stream may end only between records (FORMAT.md: the end of all
+  // The stream may end only between records (docs/format.md, "Reader rules": the end of all
   // segments while a record is open is "last record is torn"). Upstream
   // checks only the type of the last header byte read, so a FIRST followed
   // by the padding of a short segment ends quietly there; walproof reports

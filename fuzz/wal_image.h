@@ -3,8 +3,8 @@
 // segments with an independent model of the strict reader.
 //
 // The model (ModelRead) is a second, deliberately plain implementation of the
-// reader rules of FORMAT.md section 2, written from the format and upstream's
-// reader.go rather than from segment_reader.cc: it pads every segment to its
+// rules of docs/format.md ("Reader rules"), written from the format and
+// upstream's reader.go rather than from segment_reader.cc: it pads every segment to its
 // page boundary up front and walks the padded bytes, where only a page
 // terminator may read the padding (a fragment running into it is torn). The
 // fuzz targets compare SegmentReader with it record for record and on where a

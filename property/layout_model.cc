@@ -1,5 +1,5 @@
-// LayoutModel: see layout_model.h. Written from FORMAT.md's rules, not from
-// wal_writer.cc, so the two can disagree when either is wrong.
+// LayoutModel: see layout_model.h. Written from docs/format.md ("Writer
+// rules"), not from wal_writer.cc, so the two can disagree when either is wrong.
 #include "layout_model.h"
 
 #include <snappy.h>

@@ -1,5 +1,6 @@
-// LayoutModel: the writer rules of FORMAT.md section 2, restated on their own
-// so that property 2 can predict every byte of every segment file and compare.
+// LayoutModel: the writer rules of docs/format.md ("Writer rules"), restated
+// on their own so that property 2 can predict every byte of every segment
+// file and compare.
 //
 // It knows pages, fragments, padding, segment switches and whole-record
 // compression (through snappy and zstd directly, not the reference's wrapper),

@@ -12,9 +12,9 @@
 // records); and replay builds the head that applying the model's records
 // directly builds, with the newest checkpoint's mint as min valid time.
 //
-// Durability is DESIGN.md's oracle: what was logged before a completed
-// Sync (or NextSegment, Close, Truncate) survives a power loss, and what
-// survives is a prefix of what was logged. Opening a writer after a kill
+// Durability is the oracle's rule (docs/design.md, "The oracle"): what was
+// logged before a completed Sync (or NextSegment, Close, Truncate) survives a
+// power loss, and what survives is a prefix of what was logged. Opening a writer after a kill
 // makes what the killed one wrote durable (wal_writer.h); without that, a
 // later Sync would leave a hole: old records lost behind durable new ones.
 // The WAL directory itself starts missing, so its creation must be durable.

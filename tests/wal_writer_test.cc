@@ -1,4 +1,4 @@
-// WalWriter: every writer rule of FORMAT.md section 2, one short test each
+// WalWriter: every writer rule of docs/format.md ("Writer rules"), one short test each
 // (LevelDB's log_test.cc is the model), then compression, opening, and what
 // happens when the disk fails under the writer (upstream #13027, #8125).
 #include "walproof/wal_writer.h"

@@ -1,7 +1,8 @@
-// Scenarios named after the upstream failures of FORMAT.md section 7. Each
-// row comes as a pair where crashsim can show the difference: the reference
-// protocol, which must survive it, and the prometheus-2.42 protocol (or an
-// emulation of its writer), in which crashsim must reproduce the failure.
+// Scenarios named after the upstream failures in docs/format.md, "Known
+// upstream failures". Each row comes as a pair where crashsim can show the
+// difference: the reference protocol, which must survive it, and the
+// prometheus-2.42 protocol (or an emulation of its writer), in which crashsim
+// must reproduce the failure.
 #include "crashsim/scenario.h"
 #include "crashsim/variants.h"
 
@@ -195,7 +196,8 @@ Scenario Upstream(Scenario s, std::string summary, Violation expected = Violatio
 
 void AddUpstreamScenarios(std::vector<Scenario>* out) {
   Scenario s = Make("dir-fsync-new-segment", "new segments every 5 records, fsync every 3: the directory fsync of a new "
-                    "segment keeps acknowledged records", "none (FORMAT.md 7, last row)", ManySegments);
+                    "segment keeps acknowledged records",
+                    "none filed (docs/format.md, Known upstream failures)", ManySegments);
   out->push_back(s);
   out->push_back(Upstream(s, "no directory fsync on segment create (2.42): power loss drops a synced segment",
                           Violation::kAckedLost));

@@ -1,7 +1,7 @@
 // walproof checkpoint: an offline checkpoint and truncation, for a WAL that
-// grew because Prometheus's own checkpoints kept failing (FORMAT.md section
-// 5, last paragraph): checkpoint every segment but the newest, then delete
-// what the checkpoint covers.
+// grew because Prometheus's own checkpoints kept failing (docs/format.md,
+// "Checkpoint and truncation"): checkpoint every segment but the newest, then
+// delete what the checkpoint covers.
 #include <algorithm>
 #include <cstdio>
 #include <memory>

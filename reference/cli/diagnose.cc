@@ -23,7 +23,7 @@ namespace walproof::cli {
 namespace {
 
 constexpr double kBlockRangeHours = 2.0;
-// Figures measured on a 2-core machine (FORMAT.md section 8): Prometheus 2.42
+// Figures measured on a 2-core machine (docs/format.md, "Replay figures"): Prometheus 2.42
 // replays about 115 MB of WAL per second and its head costs about 3.5 KB per
 // series at the seed scale (1.05 GB for 300k series x 600 samples).
 constexpr double kPrometheusReplayBytesPerSecond = 115e6;
@@ -249,7 +249,7 @@ int RunDiagnose(const std::vector<std::string>& argv) {
               replay_bytes / 1e6);
   std::printf("first corruption     %s\n", first_corruption ? first_corruption->ToString().c_str() : "none");
   std::printf("estimate             Prometheus 2.42 replay ~%.1f s on 2 cores, head memory ~%.0f MB "
-              "(rough: from FORMAT.md section 8 figures)\n", est_seconds, est_memory / 1e6);
+              "(rough: from the figures in docs/format.md)\n", est_seconds, est_memory / 1e6);
   if (findings.empty()) {
     std::printf("\nno problems found\n");
     return kExitOk;

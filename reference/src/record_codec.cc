@@ -1,6 +1,6 @@
 // Record encoders and decoders, byte for byte those of Prometheus 2.42
-// (tsdb/record/record.go over tsdb/encoding). FORMAT.md section 3 lists the
-// layouts; the comments here only explain choices that are not obvious.
+// (tsdb/record/record.go over tsdb/encoding). docs/format.md, "Records",
+// lists the layouts; the comments here only explain choices that are not obvious.
 #include "walproof/record_codec.h"
 
 #include <bit>

@@ -179,8 +179,8 @@ bool SegmentReader::Next(std::string_view* record) {
   // The stream may end only between records. Upstream looks at the type of
   // the last header byte it read, so a FIRST fragment followed by the zero
   // padding of a short segment ends quietly there and the torn record goes
-  // unreported; we report it, as FORMAT.md's rule says. A header cut at a
-  // page boundary counts by its own type, as upstream.
+  // unreported; we report it, as docs/format.md ("Reader rules") says. A
+  // header cut at a page boundary counts by its own type, as upstream.
   auto end_of_stream = [&]() {
     if (fragments > 0 || type == FragmentType::kFirst || type == FragmentType::kMiddle) {
       return Fail("last record is torn");

@@ -17,8 +17,8 @@
 #   Compact() writes the block [head min, rangeForTimestamp(head min)) =
 #   [30000, 7200000), truncates the head in memory to 7200000, then calls
 #   Head.truncateWAL(7200000).
-# - truncateWAL (FORMAT.md section 5): first, last = segment range; start a
-#   new segment; last--; last = first + (last-first)*2/3; if last <= first
+# - truncateWAL (docs/format.md, "Checkpoint and truncation"): first, last =
+#   segment range; start a new segment; last--; last = first + (last-first)*2/3; if last <= first
 #   nothing is checkpointed. bench write leaves a single segment 00000000 and
 #   every server start opens a new segment, so with one start there is no
 #   checkpoint. We therefore start and stop the server quickly (well under the

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # interop_checkpoint_to_prometheus: Prometheus 2.42 starts on a WAL whose
 # checkpoint was written by `walproof checkpoint`, and answers queries with
-# exactly what the checkpoint rule (FORMAT.md section 5) leaves: every sample
-# with t >= mint from the checkpointed segments, every sample of the segments
-# after the checkpoint, and nothing older than mint from the checkpointed ones.
+# exactly what the checkpoint rule (docs/format.md, "Checkpoint and
+# truncation") leaves: every sample with t >= mint from the checkpointed
+# segments, every sample of the segments after the checkpoint, and nothing
+# older than mint from the checkpointed ones.
 #
 # The WAL: `walproof demo` with N series x K scrapes, snappy, 64 KiB segments
 # (several segments). Demo contract: series i has ref i+1 and labels

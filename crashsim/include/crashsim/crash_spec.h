@@ -14,7 +14,7 @@
 
 namespace crashsim {
 
-// The fault classes of the crash model (DESIGN.md "Crash model").
+// The fault classes of the crash model (docs/design.md, "Crash model").
 enum class FaultClass : uint8_t {
   kCut = 1,        // op boundaries, a write cut at every byte
   kLostData = 2,   // unsynced data lost: prefix, 4 KiB pages, 512 B sectors

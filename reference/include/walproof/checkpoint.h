@@ -1,5 +1,5 @@
-// Checkpoint and WAL truncation (FORMAT.md section 5; upstream
-// tsdb/wlog/checkpoint.go and Head.truncateWAL).
+// Checkpoint and WAL truncation (docs/format.md, "Checkpoint and
+// truncation"; upstream tsdb/wlog/checkpoint.go and Head.truncateWAL).
 //
 // A checkpoint.N directory is a WAL of its own holding what replay still needs
 // from the newest older checkpoint and segments ..N: the series records of
@@ -133,7 +133,8 @@ Status DeleteCheckpointsBefore(Fs& fs, const std::string& dir, int index,
 Status DeleteSegmentsUpTo(Fs& fs, const std::string& dir, int last,
                           DurabilityProtocol protocol = DurabilityProtocol::kWalproof);
 
-// The head-truncation rule (FORMAT.md section 5), as a pure function.
+// The head-truncation rule (docs/format.md, "Checkpoint and truncation"), as
+// a pure function.
 // `first` and `last` are the WAL's segment range before the writer moves to a
 // new segment (-1, -1 when there is none). The newest of them is never
 // checkpointed; of the rest, the lower two thirds are:

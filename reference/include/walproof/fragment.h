@@ -1,5 +1,6 @@
 // The physical format shared by writer and reader: 32 KiB pages holding
-// fragments of records, each with a 7-byte header (FORMAT.md section 2).
+// fragments of records, each with a 7-byte header (docs/format.md,
+// "Pages and fragments").
 //
 //   +------+----------+----------+-----------------+
 //   | type | len (BE) | crc (BE) | payload (len B) |

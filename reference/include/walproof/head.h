@@ -2,7 +2,7 @@
 // reduced to what the WAL carries): series with their labels, float samples
 // in XOR chunks, histogram samples, tombstones, exemplars and metadata.
 //
-// What each record does (FORMAT.md section 4; upstream tsdb/head_wal.go at
+// What each record does (docs/format.md, "Replay rules"; upstream tsdb/head_wal.go at
 // 2.42, with the alias handling of 3.x where 2.42 is inconsistent):
 // - Series (ref, labels): a new label set creates a series. A label set that
 //   already exists under another ref makes `ref` an alias of that series

@@ -1,5 +1,5 @@
-// Repair: cut a WAL back to just before its first corruption (FORMAT.md
-// section 6; upstream WL.Repair), as Prometheus does at start-up, but safe
+// Repair: cut a WAL back to just before its first corruption (docs/format.md,
+// "Repair"; upstream WL.Repair), as Prometheus does at start-up, but safe
 // against a crash at every step, and only after saying what it will drop.
 //
 // Semantics are upstream's: every record before the first corruption (in
