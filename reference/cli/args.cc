@@ -4,6 +4,20 @@
 
 namespace walproof::cli {
 
+int ExitCodeFor(const Status& st) {
+  if (st.ok()) return kExitOk;
+  return st.IsCorruption() ? kExitFound : kExitCannotCheck;
+}
+
+const char* ExitCodeName(int code) {
+  switch (code) {
+    case kExitOk: return "clean";
+    case kExitFound: return "corruption";
+    case kExitUsage: return "usage";
+    default: return "cannot_check";
+  }
+}
+
 bool Args::Parse(const std::vector<std::string>& argv, const ArgSpec& spec, Args* out,
                  std::string* error) {
   Args args;

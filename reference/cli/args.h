@@ -9,11 +9,27 @@
 #include <string>
 #include <vector>
 
+#include "walproof/status.h"
+
 namespace walproof::cli {
 
+// The exit codes, the same for every command (main.cc's usage text and the
+// README's CLI section state them):
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFound = 1;  // corruption found, or the operation failed
+inline constexpr int kExitFound = 1;  // corruption found, or a write refused or failed
 inline constexpr int kExitUsage = 2;
+// Could not check: not found, not a directory, permission denied, I/O error,
+// or not a WAL (no segment and no checkpoint). Never "clean", never "corrupt".
+inline constexpr int kExitCannotCheck = 3;
+
+// The exit code for a Status that stopped a command: a Corruption status
+// (a gap in the segments, an unusable checkpoint) is corruption found (1);
+// everything else (not found, permission denied, I/O) is could not check (3).
+int ExitCodeFor(const Status& st);
+
+// What an exit code means, for JSON outputs: "clean", "corruption",
+// "usage" or "cannot_check".
+const char* ExitCodeName(int code);
 
 struct ArgSpec {
   std::set<std::string> value_flags;  // take a value

@@ -14,6 +14,7 @@
 #include "args.h"
 #include "commands.h"
 #include "progress.h"
+#include "wal_location.h"
 #include "walproof/posix_fs.h"
 #include "walproof/record_codec.h"
 #include "walproof/segment_reader.h"
@@ -38,6 +39,7 @@ struct SegmentSummary {
   uint64_t samples = 0;
   std::optional<int64_t> min_t, max_t;
   std::optional<CorruptionInfo> corruption;
+  Status io_error;  // reading stopped for a reason that is not corruption (I/O, permission)
 };
 
 void SeeTime(SegmentSummary* s, int64_t t) {
@@ -85,7 +87,11 @@ SegmentSummary Summarize(Fs& fs, std::vector<SegmentFile> files, bool in_checkpo
       return s;
     }
   }
-  if (reader.corruption()) s.corruption = reader.corruption();
+  if (reader.corruption()) {
+    s.corruption = reader.corruption();
+  } else if (!reader.status().ok()) {
+    s.io_error = reader.status();
+  }
   return s;
 }
 
@@ -101,13 +107,26 @@ int RunDiagnose(const std::vector<std::string>& argv) {
   if (!ParseOrExit(kDiagnoseCommand, argv, {.value_flags = {}, .bool_flags = {"json"}}, 1, &args, &code)) {
     return code;
   }
+  const bool json = args.Has("json");
+  auto cannot = [&](const std::string& error, int exit_code) {
+    std::fprintf(stderr, "walproof diagnose: %s\n", error.c_str());
+    if (json) {
+      std::cout << nlohmann::json{{"dir", args.positional()[0]},
+                                  {"status", ExitCodeName(exit_code)},
+                                  {"exit_code", exit_code},
+                                  {"error", error}}
+                       .dump()
+                << "\n";
+    }
+    return exit_code;
+  };
   Fs& fs = PosixFs();
-  const std::string& dir = args.positional()[0];
-  auto listing = ListWalDir(fs, dir);
-  if (!listing.ok()) {
-    std::fprintf(stderr, "walproof diagnose: %s\n", listing.status().ToString().c_str());
-    return kExitFound;
-  }
+  std::string error;
+  auto loc = LocateForReading(fs, args.positional()[0], &error, &code);
+  if (!loc) return cannot(error, code);
+  if (loc->via_data_dir) std::fprintf(json ? stderr : stdout, "%s\n", loc->UsingLine().c_str());
+  const std::string& dir = loc->wal_dir;
+  const WalDirListing* listing = &loc->listing;
   std::vector<std::string> findings;  // what an operator should act on
   std::set<std::string> label_sets;
   uint64_t series_entries = 0;
@@ -141,6 +160,12 @@ int RunDiagnose(const std::vector<std::string>& argv) {
                                   &series_entries));
     done_bytes += summaries.back().bytes;
     bar.Update(done_bytes, total_bytes);
+  }
+
+  // A segment that could not be read (permission, I/O) leaves nothing to judge.
+  if (checkpoint && !checkpoint->io_error.ok()) return cannot(checkpoint->io_error.ToString(), kExitCannotCheck);
+  for (const SegmentSummary& s : summaries) {
+    if (!s.io_error.ok()) return cannot(s.io_error.ToString(), kExitCannotCheck);
   }
 
   // What replay would read: the checkpoint, then segments after it.
@@ -182,6 +207,13 @@ int RunDiagnose(const std::vector<std::string>& argv) {
   for (const std::string& t : listing->tmp_checkpoints) {
     findings.push_back("leftover " + t + " from an interrupted checkpoint (removed on next start)");
   }
+  std::vector<std::string> other_names;
+  {
+    WalLocation others = *loc;
+    others.listing.repair_files.clear();
+    others.listing.tmp_checkpoints.clear();
+    other_names = others.NotRead();  // reported above when leftovers of Prometheus
+  }
   double span_h = min_t && max_t ? double(*max_t - *min_t) / 3.6e6 : 0;
   if (span_h > 1.5 * kBlockRangeHours + 0.5) {
     findings.push_back("the WAL spans " + Hours(*max_t - *min_t) + " of samples, far more than the " +
@@ -193,9 +225,14 @@ int RunDiagnose(const std::vector<std::string>& argv) {
   double est_seconds = replay_bytes / kPrometheusReplayBytesPerSecond;
   double est_memory = label_sets.size() * kPrometheusBytesPerSeries + samples * 1.5;
 
-  if (args.Has("json")) {
+  const int exit_code = findings.empty() ? kExitOk : kExitFound;
+  if (json) {
     nlohmann::json j = {
         {"dir", dir},
+        {"data_dir", loc->via_data_dir ? nlohmann::json(loc->arg) : nlohmann::json(nullptr)},
+        {"status", findings.empty() ? "clean" : "findings"},
+        {"exit_code", exit_code},
+        {"not_read", loc->NotRead()},
         {"segments", listing->segments.size()},
         {"segment_bytes", total_bytes},
         {"checkpoint", cp ? nlohmann::json(cp->index) : nlohmann::json(nullptr)},
@@ -213,7 +250,7 @@ int RunDiagnose(const std::vector<std::string>& argv) {
         {"findings", findings},
     };
     std::cout << j.dump() << "\n";
-    return findings.empty() ? kExitOk : kExitFound;
+    return exit_code;
   }
 
   std::printf("WAL directory        %s\n", dir.c_str());
@@ -248,6 +285,7 @@ int RunDiagnose(const std::vector<std::string>& argv) {
   std::printf("samples to replay    %llu from %.1f MB\n", static_cast<unsigned long long>(samples),
               replay_bytes / 1e6);
   std::printf("first corruption     %s\n", first_corruption ? first_corruption->ToString().c_str() : "none");
+  if (!other_names.empty()) std::printf("not read             %s\n", JoinNames(other_names).c_str());
   std::printf("estimate             Prometheus 2.42 replay ~%.1f s on 2 cores, head memory ~%.0f MB "
               "(rough: from the figures in docs/format.md)\n", est_seconds, est_memory / 1e6);
   if (findings.empty()) {
@@ -263,14 +301,19 @@ int RunDiagnose(const std::vector<std::string>& argv) {
 
 const Command kDiagnoseCommand = {
     "diagnose", "explain why a WAL replays slowly, and whether it is damaged",
-    "usage: walproof diagnose WALDIR [--json]\n\n"
+    "usage: walproof diagnose DIR [--json]\n\n"
+    "DIR is the WAL directory or the Prometheus data directory holding wal/.\n"
     "Reads every segment and the newest checkpoint (never writes) and reports: the\n"
     "number and size of segments, the checkpoint and how far behind it is, the time\n"
     "span of the samples against the 2 h block range (a WAL spanning far more than\n"
     "~3 h means checkpoints are failing), series churn, the first corruption,\n"
     "leftovers of interrupted work, and a rough estimate of Prometheus' replay time\n"
     "and memory.\n\n"
-    "Exit codes: 0 no problem found, 1 findings (listed), 2 usage error.\n",
+    "  --json   one JSON object; its status is \"clean\", \"findings\" or \"cannot_check\"\n"
+    "           (then only dir, status, exit_code and error), as the exit code says.\n\n"
+    "Exit codes: 0 no problem found; 1 findings (listed: corruption, leftovers, ...);\n"
+    "2 usage error; 3 could not check (not found, not a directory, permission denied,\n"
+    "I/O error, or no segment and no checkpoint there).\n",
     RunDiagnose};
 
 }  // namespace walproof::cli

@@ -7,6 +7,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "wal_location.h"
 #include "walproof/posix_fs.h"
 #include "walproof/record_codec.h"
 #include "walproof/wal_reader.h"
@@ -109,12 +110,24 @@ int RunDump(const std::vector<std::string>& argv) {
   Args args;
   int code = 0;
   if (!ParseOrExit(kDumpCommand, argv, {}, 1, &args, &code)) return code;
-  auto plan = PlanWalRead(PosixFs(), args.positional()[0]);
+  Fs& fs = PosixFs();
+  std::string error;
+  auto loc = LocateForReading(fs, args.positional()[0], &error, &code);
+  if (!loc) {
+    std::fprintf(stderr, "walproof dump: %s\n", error.c_str());
+    return code;
+  }
+  // stdout is all JSON lines: what is said about the directory goes to stderr.
+  if (loc->via_data_dir) std::fprintf(stderr, "%s\n", loc->UsingLine().c_str());
+  if (auto not_read = loc->NotRead(); !not_read.empty()) {
+    std::fprintf(stderr, "note: not read: %s\n", JoinNames(not_read).c_str());
+  }
+  auto plan = PlanWalRead(fs, loc->wal_dir);
   if (!plan.ok()) {
     std::fprintf(stderr, "walproof dump: %s\n", plan.status().ToString().c_str());
-    return kExitFound;
+    return ExitCodeFor(plan.status());
   }
-  WalReader reader(PosixFs(), std::move(*plan));
+  WalReader reader(fs, std::move(*plan));
   std::string_view bytes;
   Record record;
   while (reader.Next(&bytes)) {
@@ -141,7 +154,7 @@ int RunDump(const std::vector<std::string>& argv) {
   std::cout.flush();
   if (!reader.status().ok()) {
     std::fprintf(stderr, "%s\n", reader.status().message().c_str());
-    return kExitFound;
+    return ExitCodeFor(reader.status());
   }
   return kExitOk;
 }
@@ -150,14 +163,18 @@ int RunDump(const std::vector<std::string>& argv) {
 
 const Command kDumpCommand = {
     "dump", "print every record as one JSON line",
-    "usage: walproof dump WALDIR\n\n"
+    "usage: walproof dump DIR\n\n"
+    "DIR is the WAL directory or the Prometheus data directory holding wal/ (said on\n"
+    "stderr, with any files that are not read).\n"
     "Prints one JSON object per record in replay order: where it came from (checkpoint\n"
     "or segment, and the offset just past it), its type, size, whether it was\n"
     "compressed, and its entries. Non-finite values are strings that keep their bits,\n"
     "e.g. the stale marker \"NaN(0x7ff0000000000002)\". Stops at the first corruption,\n"
     "reported on stderr. A record of a type replay skips (mmap markers, unknown types)\n"
     "whose body does not decode is printed with entries null and its decode_error.\n\n"
-    "Exit codes: 0 clean, 1 corruption or unreadable, 2 usage error.\n",
+    "Exit codes: 0 clean; 1 corruption found; 2 usage error; 3 could not check (not\n"
+    "found, not a directory, permission denied, I/O error, or no segment and no\n"
+    "checkpoint there).\n",
     RunDump};
 
 }  // namespace walproof::cli

@@ -21,7 +21,13 @@ void PrintUsage(FILE* out) {
                "commands:\n");
   for (const Command* c : kCommands) std::fprintf(out, "  %-10s %s\n", c->name, c->summary);
   std::fprintf(out,
-               "\nexit codes: 0 success or clean, 1 corruption found or operation failed, 2 usage error\n");
+               "\nCommands take the WAL directory or the Prometheus data directory holding wal/.\n"
+               "\nexit codes, the same for every command:\n"
+               "  0  clean (or: done)\n"
+               "  1  corruption found (or: a write refused or failed)\n"
+               "  2  usage error\n"
+               "  3  could not check: not found, not a directory, permission denied, I/O error,\n"
+               "     or not a WAL (no segment and no checkpoint; what is there is listed)\n");
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "wal_location.h"
 #include "walproof/head.h"
 #include "walproof/head_digest.h"
 #include "walproof/posix_fs.h"
@@ -228,21 +229,35 @@ int RunReplay(const std::vector<std::string>& argv) {
     return kExitUsage;
   }
 
+  const bool json = args.Has("json");
+  auto cannot = [&](const std::string& error, int exit_code) {
+    std::fprintf(stderr, "walproof replay: %s\n", error.c_str());
+    if (json) {
+      std::cout << nlohmann::json{{"dir", args.positional()[0]},
+                                  {"status", ExitCodeName(exit_code)},
+                                  {"exit_code", exit_code},
+                                  {"error", error}}
+                       .dump()
+                << "\n";
+    }
+    return exit_code;
+  };
   Fs& fs = PosixFs();
+  auto loc = LocateForReading(fs, args.positional()[0], &error, &code);
+  if (!loc) return cannot(error, code);
+  if (loc->via_data_dir) std::fprintf(json ? stderr : stdout, "%s\n", loc->UsingLine().c_str());
+  const std::string& dir = loc->wal_dir;
   Head head(HeadOptions{.min_valid_time = min_valid});
   ReplayOptions options;
   Outcome out;
   const double cpu0 = CpuSeconds();
   Status st = args.Has("sequential")
-                  ? ReplaySequential(fs, args.positional()[0], &head, options, &out.report)
-                  : ReplayParallel(fs, args.positional()[0], &head, options, static_cast<int>(threads),
+                  ? ReplaySequential(fs, dir, &head, options, &out.report)
+                  : ReplayParallel(fs, dir, &head, options, static_cast<int>(threads),
                                    &out.report);
   out.cpu_seconds = CpuSeconds() - cpu0;
   out.peak_rss = PeakRssBytes();
-  if (!st.ok() && !out.report.corruption) {
-    std::fprintf(stderr, "walproof replay: %s\n", st.ToString().c_str());
-    return kExitFound;
-  }
+  if (!st.ok() && !out.report.corruption) return cannot(st.ToString(), ExitCodeFor(st));
   const auto t0 = std::chrono::steady_clock::now();
   out.digest = DigestHead(head, static_cast<int>(cpus)).Hex();
   out.digest_seconds =
@@ -250,22 +265,31 @@ int RunReplay(const std::vector<std::string>& argv) {
   out.memory = head.Memory();
   if (args.Has("samples-out") && !WriteSamples(head, args.Get("samples-out"))) {
     std::fprintf(stderr, "walproof replay: cannot write %s\n", args.Get("samples-out").c_str());
-    return kExitFound;
+    return kExitCannotCheck;
   }
-  if (args.Has("json")) {
-    std::cout << OutcomeJson(out).dump() << "\n";
+  code = out.report.corruption ? kExitFound : kExitOk;
+  const std::vector<std::string> not_read = loc->NotRead();
+  if (json) {
+    nlohmann::json j = OutcomeJson(out);
+    j["status"] = ExitCodeName(code);
+    j["exit_code"] = code;
+    j["data_dir"] = loc->via_data_dir ? nlohmann::json(loc->arg) : nlohmann::json(nullptr);
+    j["not_read"] = not_read;
+    std::cout << j.dump() << "\n";
   } else {
     PrintText(out);
+    if (!not_read.empty()) std::printf("not read          %s\n", JoinNames(not_read).c_str());
   }
-  return out.report.corruption ? kExitFound : kExitOk;
+  return code;
 }
 
 }  // namespace
 
 const Command kReplayCommand = {
     "replay", "replay a WAL into an in-memory head; time, memory and digest",
-    "usage: walproof replay WALDIR [--threads N | --sequential] [--min-valid-time MS] [--json]\n"
+    "usage: walproof replay DIR [--threads N | --sequential] [--min-valid-time MS] [--json]\n"
     "                      [--samples-out FILE]\n\n"
+    "DIR is the WAL directory or the Prometheus data directory holding wal/.\n"
     "Replays the WAL the way Prometheus does at start-up (newest checkpoint, then\n"
     "the segments after it) into an in-memory head: series with aliases, float\n"
     "samples in XOR chunks, histograms, tombstones, exemplars and metadata. Stops at\n"
@@ -283,9 +307,13 @@ const Command kReplayCommand = {
     "  --samples-out FILE   also write every series (labels) with its float samples\n"
     "                       ([t, \"value\"], tombstoned ones left out) as JSON to FILE\n"
     "  --json               one JSON object (keys: series, samples, digest, seconds,\n"
-    "                       peak_rss_bytes, phases, threads, corruption, counters, ...)\n\n"
-    "Exit codes: 0 clean, 1 corruption (reported; the head holds what came before\n"
-    "it) or unreadable, 2 usage error.\n",
+    "                       peak_rss_bytes, phases, threads, corruption, counters,\n"
+    "                       status, exit_code, not_read, ...). status is \"clean\",\n"
+    "                       \"corruption\" or \"cannot_check\" (then only dir, status,\n"
+    "                       exit_code and error), as the exit code says.\n\n"
+    "Exit codes: 0 clean; 1 corruption found (reported; the head holds what came\n"
+    "before it); 2 usage error; 3 could not check (not found, not a directory,\n"
+    "permission denied, I/O error, or no segment and no checkpoint there).\n",
     RunReplay};
 
 }  // namespace walproof::cli

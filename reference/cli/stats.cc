@@ -6,6 +6,7 @@
 #include "args.h"
 #include "commands.h"
 #include "progress.h"
+#include "wal_location.h"
 #include "walproof/posix_fs.h"
 #include "walproof/record.h"
 #include "walproof/wal_stats.h"
@@ -104,26 +105,51 @@ int RunStats(const std::vector<std::string>& argv) {
   if (!ParseOrExit(kStatsCommand, argv, {.value_flags = {}, .bool_flags = {"json"}}, 1, &args, &code)) {
     return code;
   }
+  const bool json = args.Has("json");
+  // A JSON reader gets one object whatever happens; stderr says it too.
+  auto cannot = [&](const std::string& error, int exit_code) {
+    std::fprintf(stderr, "walproof stats: %s\n", error.c_str());
+    if (json) {
+      std::cout << nlohmann::json{{"dir", args.positional()[0]},
+                                  {"status", ExitCodeName(exit_code)},
+                                  {"exit_code", exit_code},
+                                  {"error", error}}
+                       .dump()
+                << "\n";
+    }
+    return exit_code;
+  };
+  Fs& fs = PosixFs();
+  std::string error;
+  auto loc = LocateForReading(fs, args.positional()[0], &error, &code);
+  if (!loc) return cannot(error, code);
+  if (loc->via_data_dir) std::fprintf(json ? stderr : stdout, "%s\n", loc->UsingLine().c_str());
   Progress bar("stats", 0);
-  auto stats = ComputeWalStats(PosixFs(), args.positional()[0],
+  auto stats = ComputeWalStats(fs, loc->wal_dir,
                                [&](uint64_t done, uint64_t total) { bar.Update(done, total); });
-  if (!stats.ok()) {
-    std::fprintf(stderr, "walproof stats: %s\n", stats.status().ToString().c_str());
-    return kExitFound;
-  }
-  if (args.Has("json")) {
-    std::cout << StatsJson(*stats).dump() << "\n";
+  if (!stats.ok()) return cannot(stats.status().ToString(), ExitCodeFor(stats.status()));
+  code = stats->corruption ? kExitFound : kExitOk;
+  const std::vector<std::string> not_read = loc->NotRead();
+  if (json) {
+    nlohmann::json j = StatsJson(*stats);
+    j["status"] = ExitCodeName(code);
+    j["exit_code"] = code;
+    j["data_dir"] = loc->via_data_dir ? nlohmann::json(loc->arg) : nlohmann::json(nullptr);
+    j["not_read"] = not_read;
+    std::cout << j.dump() << "\n";
   } else {
     PrintText(*stats);
+    if (!not_read.empty()) std::printf("not read          %s\n", JoinNames(not_read).c_str());
   }
-  return stats->corruption ? kExitFound : kExitOk;
+  return code;
 }
 
 }  // namespace
 
 const Command kStatsCommand = {
     "stats", "count records, series, samples and bytes in a WAL directory",
-    "usage: walproof stats WALDIR [--json]\n\n"
+    "usage: walproof stats DIR [--json]\n\n"
+    "DIR is the WAL directory or the Prometheus data directory holding wal/.\n"
     "Counts what the WAL holds in replay order (newest checkpoint, then the segments\n"
     "after it): records per type, series, samples, histogram samples, exemplars,\n"
     "tombstones, metadata, the sample time range, bytes and compression ratio.\n"
@@ -131,8 +157,13 @@ const Command kStatsCommand = {
     "first corruption, which is reported.\n\n"
     "  --json   one JSON object (keys: series, samples, histogram_samples, exemplars,\n"
     "           tombstones, metadata, records_by_type, min_time, max_time, segments,\n"
-    "           checkpoint, corruption, bytes, compression_ratio, ...)\n\n"
-    "Exit codes: 0 clean, 1 corruption or unreadable, 2 usage error.\n",
+    "           checkpoint, corruption, bytes, compression_ratio, not_read, status,\n"
+    "           exit_code, ...). status is \"clean\", \"corruption\" or \"cannot_check\"\n"
+    "           (then only dir, status, exit_code and error), as the exit code says.\n\n"
+    "Files that are neither segments nor checkpoints are listed as not read.\n\n"
+    "Exit codes: 0 clean; 1 corruption found; 2 usage error; 3 could not check (not\n"
+    "found, not a directory, permission denied, I/O error, or no segment and no\n"
+    "checkpoint there).\n",
     RunStats};
 
 }  // namespace walproof::cli
