@@ -10,6 +10,7 @@
 #include "args.h"
 #include "commands.h"
 #include "data_dir.h"
+#include "wal_location.h"
 #include "walproof/checkpoint.h"
 #include "walproof/posix_fs.h"
 #include "walproof/record_codec.h"
@@ -107,18 +108,22 @@ int RunCheckpoint(const std::vector<std::string>& argv) {
   }
   const bool dry_run = args.Has("dry-run");
   options.dry_run = dry_run;
-  const std::string& dir = args.positional()[0];
   Fs& fs = PosixFs();
-  auto fail = [](const std::string& what) {
+  auto fail = [](const std::string& what, int exit_code = kExitFound) {
     std::fprintf(stderr, "walproof checkpoint: %s\n", what.c_str());
-    return kExitFound;
+    return exit_code;
   };
+  auto loc = LocateWal(fs, args.positional()[0]);
+  if (!loc.ok()) return fail(loc.status().ToString(), kExitCannotCheck);
+  if (loc->via_data_dir) std::printf("%s\n", loc->UsingLine().c_str());
+  if (!loc->HasWal()) return fail(loc->NothingHere(), kExitCannotCheck);
+  const std::string& dir = loc->wal_dir;
 
   std::unique_ptr<FileLock> lock;
   if (!dry_run) {
-    auto l = LockDataDir(fs, dir);
-    if (!l.ok()) return fail("refusing: " + l.status().message());
-    lock = std::move(*l);
+    if (Status st = GuardWrite(fs, *loc, &lock); !st.ok()) {
+      return fail("refusing: " + st.message(), st.code() == Status::Code::kBusy ? kExitFound : kExitCannotCheck);
+    }
     int removed = 0;
     if (Status st = RemoveLeftoverCheckpoints(fs, dir, &removed); !st.ok()) return fail(st.ToString());
     if (removed) std::printf("removed %d leftover checkpoint.*.tmp\n", removed);
@@ -142,8 +147,8 @@ int RunCheckpoint(const std::vector<std::string>& argv) {
     }
   }
 
-  auto listing = ListWalDir(fs, dir);
-  if (!listing.ok()) return fail(listing.status().ToString());
+  auto listing = ListWalDir(fs, dir);  // again: leftovers may have gone
+  if (!listing.ok()) return fail(listing.status().ToString(), kExitCannotCheck);
   if (listing->segments.size() < 2) {
     std::printf("nothing to do: %s has fewer than two segments (the newest is never checkpointed)\n",
                 dir.c_str());
@@ -153,7 +158,7 @@ int RunCheckpoint(const std::vector<std::string>& argv) {
   const int to = listing->segments.back() - 1;
 
   auto scan = ScanKeep(fs, dir, mint);
-  if (!scan.ok()) return fail(scan.status().ToString());
+  if (!scan.ok()) return fail(scan.status().ToString(), ExitCodeFor(scan.status()));
   if (scan->corruption) {
     if (scan->corruption->segment <= to || scan->corruption->path.find("/checkpoint.") != std::string::npos) {
       return fail(scan->corruption->ToString() +
@@ -210,13 +215,16 @@ int RunCheckpoint(const std::vector<std::string>& argv) {
 
 const Command kCheckpointCommand = {
     "checkpoint", "write a checkpoint offline and delete the segments it covers",
-    "usage: walproof checkpoint WALDIR --mint T [--dry-run] [--drop-chunks-head] [--compression C]\n\n"
+    "usage: walproof checkpoint DIR --mint T [--dry-run] [--drop-chunks-head] [--compression C]\n\n"
+    "DIR is the WAL directory or the Prometheus data directory holding wal/.\n"
     "For a WAL that grew because Prometheus's checkpoints kept failing: checkpoints\n"
     "every segment but the newest (with the newest checkpoint, if any), as Prometheus\n"
     "would, then deletes those segments and older checkpoints. Run it with Prometheus\n"
-    "stopped: it takes the data directory's lock (WALDIR/../lock) and refuses if held.\n"
-    "Debian's Prometheus takes that lock only with --storage.tsdb.use-lockfile, so make\n"
-    "sure yourself that no server runs on the directory.\n\n"
+    "stopped: it takes the data directory's lock (DATA/lock) and refuses if held, and\n"
+    "since Debian's Prometheus takes that lock only with --storage.tsdb.use-lockfile,\n"
+    "it also refuses while any other process has a file under the data directory open\n"
+    "or mapped (naming its PID and command line), or cannot be checked and could write\n"
+    "there (another user's, when not run as root). There is no --force.\n\n"
     "  --mint T         milliseconds since the epoch. Samples, histograms and exemplars\n"
     "                   before T are dropped, and so are tombstones that end before T or\n"
     "                   belong to a dropped series. A series is kept when it has a sample,\n"
@@ -224,7 +232,7 @@ const Command kCheckpointCommand = {
     "                   (Prometheus keeps the series still in its head, which are about\n"
     "                   these); only the latest metadata of a kept series is kept.\n"
     "  --dry-run        read and count what would be kept and dropped; write nothing\n"
-    "  --drop-chunks-head  delete WALDIR/../chunks_head after the checkpoint. Without it\n"
+    "  --drop-chunks-head  delete DATA/chunks_head after the checkpoint. Without it\n"
     "                   the command refuses when chunks_head holds files: Prometheus\n"
     "                   replays them before the WAL, so dropped samples would come back.\n"
     "  --compression C  none, snappy or zstd (zstd needs Prometheus 2.46). Default:\n"
@@ -232,7 +240,9 @@ const Command kCheckpointCommand = {
     "Crash-safe: the checkpoint is written under checkpoint.N.tmp, made durable, then\n"
     "renamed; segments are deleted only after that. A corruption in what is to be\n"
     "checkpointed aborts it (run `walproof repair` first).\n\n"
-    "Exit codes: 0 done or nothing to do, 1 failure or refused, 2 usage error.\n",
+    "Exit codes: 0 done or nothing to do; 1 refused, failed, or corruption in what is\n"
+    "to be checkpointed; 2 usage error; 3 could not check (not found, not a\n"
+    "directory, permission denied, I/O error, or no segment and no checkpoint).\n",
     RunCheckpoint};
 
 }  // namespace walproof::cli

@@ -1,5 +1,7 @@
 #include "data_dir.h"
 
+#include "open_files.h"
+
 namespace walproof::cli {
 
 std::string DataDirOf(std::string dir) {
@@ -17,6 +19,24 @@ Result<std::unique_ptr<FileLock>> LockDataDir(Fs& fs, const std::string& wal_dir
                                "walproof) owns this data directory; stop it first");
   }
   return lock;
+}
+
+Status GuardWrite(Fs& fs, const WalLocation& loc, std::unique_ptr<FileLock>* lock) {
+  std::vector<std::string> dirs;  // those that exist, data dir first
+  for (const std::string& d : {loc.data_dir, loc.wal_dir}) {
+    auto kind = fs.Stat(d);
+    if (!kind.ok()) return kind.status();
+    if (*kind == FileKind::kDir && (dirs.empty() || dirs.back() != d)) dirs.push_back(d);
+  }
+  if (dirs.empty() || dirs.front() != loc.data_dir) return Status::Ok();  // nothing there yet to use
+  // Who else uses it first, so that a refusal leaves not even a lock file.
+  WALPROOF_RETURN_IF_ERROR(RefuseIfDirInUse(loc.data_dir, dirs));
+  if (loc.in_data_dir) {
+    auto l = LockDataDir(fs, loc.wal_dir);
+    if (!l.ok()) return l.status();
+    *lock = std::move(*l);
+  }
+  return Status::Ok();
 }
 
 Result<size_t> CountHeadChunkFiles(Fs& fs, const std::string& wal_dir) {

@@ -5,6 +5,8 @@
 
 #include "args.h"
 #include "commands.h"
+#include "data_dir.h"
+#include "wal_location.h"
 #include "walproof/posix_fs.h"
 #include "walproof/record_codec.h"
 #include "walproof/wal_writer.h"
@@ -38,9 +40,29 @@ int RunDemo(const std::vector<std::string>& argv) {
     return kExitUsage;
   }
   options.segment_size = static_cast<uint64_t>(segment_size);
-  const std::string& dir = args.positional()[0];
+  Fs& fs = PosixFs();
+  auto loc = LocateWal(fs, args.positional()[0], /*may_be_missing=*/true);
+  if (!loc.ok()) {
+    std::fprintf(stderr, "walproof demo: %s\n", loc.status().ToString().c_str());
+    return kExitCannotCheck;
+  }
+  if (loc->via_data_dir) std::printf("%s\n", loc->UsingLine().c_str());
+  // Write into a new or empty directory, or after the segments of a WAL;
+  // never among someone else's files.
+  if (loc->exists && !loc->HasWal() && !loc->Empty()) {
+    std::fprintf(stderr, "walproof demo: refusing: %s is not a WAL directory and not empty (%s); give a "
+                 "new or empty directory, a WAL directory or a Prometheus data directory\n",
+                 loc->wal_dir.c_str(), JoinNames(loc->NotRead()).c_str());
+    return kExitCannotCheck;
+  }
+  std::unique_ptr<FileLock> lock;
+  if (Status st = GuardWrite(fs, *loc, &lock); !st.ok()) {
+    std::fprintf(stderr, "walproof demo: refusing: %s\n", st.message().c_str());
+    return st.code() == Status::Code::kBusy ? kExitFound : kExitCannotCheck;
+  }
+  const std::string& dir = loc->wal_dir;
 
-  auto writer = WalWriter::Open(PosixFs(), dir, options);
+  auto writer = WalWriter::Open(fs, dir, options);
   if (!writer.ok()) {
     std::fprintf(stderr, "walproof demo: %s\n", writer.status().ToString().c_str());
     return kExitFound;
@@ -84,14 +106,20 @@ int RunDemo(const std::vector<std::string>& argv) {
 
 const Command kDemoCommand = {
     "demo", "write a small WAL with known contents",
-    "usage: walproof demo WALDIR [--series N] [--scrapes M] [--compression none|snappy|zstd]\n"
+    "usage: walproof demo DIR [--series N] [--scrapes M] [--compression none|snappy|zstd]\n"
     "                            [--start-ms T] [--interval-ms I] [--segment-size BYTES]\n\n"
-    "Writes a WAL into WALDIR (created if missing; a new segment after any existing\n"
-    "ones): one Series record with refs 1..N, labels __name__=\"walproof_demo\",\n"
+    "Writes a WAL into DIR (created if missing; a new segment after any existing\n"
+    "ones; DATA/wal when DIR is a Prometheus data directory DATA; refused when DIR\n"
+    "holds files but no WAL): one Series record with refs 1..N, labels __name__=\"walproof_demo\",\n"
     "instance=\"demo\", series=\"<i>\" for i in 0..N-1; then M Samples records, scrape k\n"
     "at T + k*I with value i*1000 + k for series i; then one Tombstones record deleting\n"
     "series 0 over [T, T + 9*I]. Syncs and closes.\n\n"
-    "Defaults: N=100, M=120, snappy, T=1700000000000, I=15000, segment size 128 MiB.\n",
+    "Defaults: N=100, M=120, snappy, T=1700000000000, I=15000, segment size 128 MiB.\n\n"
+    "Into an existing directory, takes the data directory's lock (when DIR is DATA/wal)\n"
+    "and refuses while any other process has a file under it open or mapped, or cannot\n"
+    "be checked and could write there.\n\n"
+    "Exit codes: 0 written; 1 refused or failed; 2 usage error; 3 could not check DIR\n"
+    "(not a directory, permission denied, or not a WAL directory).\n",
     RunDemo};
 
 }  // namespace walproof::cli

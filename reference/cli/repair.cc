@@ -9,6 +9,7 @@
 #include "args.h"
 #include "commands.h"
 #include "data_dir.h"
+#include "wal_location.h"
 #include "walproof/posix_fs.h"
 #include "walproof/repair.h"
 #include "walproof/wal_stats.h"
@@ -71,23 +72,33 @@ int RunRepair(const std::vector<std::string>& argv) {
     return kExitUsage;
   }
   const bool apply = args.Has("yes");
-  const std::string& dir = args.positional()[0];
   Fs& fs = PosixFs();
+  auto loc = LocateWal(fs, args.positional()[0]);
+  if (!loc.ok()) {
+    std::fprintf(stderr, "walproof repair: %s\n", loc.status().ToString().c_str());
+    return kExitCannotCheck;
+  }
+  if (loc->via_data_dir) std::printf("%s\n", loc->UsingLine().c_str());
+  // What a Prometheus interrupted in its repair leaves (N.repair) is repair's
+  // business even with no segment left; an empty or foreign directory is not.
+  if (!loc->HasWal() && loc->listing.repair_files.empty() && loc->listing.tmp_checkpoints.empty()) {
+    std::fprintf(stderr, "walproof repair: %s; nothing to repair\n", loc->NothingHere().c_str());
+    return kExitCannotCheck;
+  }
+  const std::string& dir = loc->wal_dir;
 
   std::unique_ptr<FileLock> lock;
   if (apply) {
-    auto l = LockDataDir(fs, dir);
-    if (!l.ok()) {
-      std::fprintf(stderr, "walproof repair: refusing: %s\n", l.status().message().c_str());
-      return kExitFound;
+    if (Status st = GuardWrite(fs, *loc, &lock); !st.ok()) {
+      std::fprintf(stderr, "walproof repair: refusing: %s\n", st.message().c_str());
+      return st.code() == Status::Code::kBusy ? kExitFound : kExitCannotCheck;
     }
-    lock = std::move(*l);
   }
 
   auto plan = PlanRepair(fs, dir);
   if (!plan.ok()) {
     std::fprintf(stderr, "walproof repair: %s\n", plan.status().ToString().c_str());
-    return kExitFound;
+    return ExitCodeFor(plan.status());
   }
   std::fputs(plan->Summary().c_str(), stdout);
   if (!plan->needed()) return kExitOk;
@@ -128,7 +139,8 @@ int RunRepair(const std::vector<std::string>& argv) {
 
 const Command kRepairCommand = {
     "repair", "cut a WAL back to its first corruption (dry run unless --yes)",
-    "usage: walproof repair WALDIR [--dry-run] [--backup DIR] [--yes]\n\n"
+    "usage: walproof repair DIR [--dry-run] [--backup DIR] [--yes]\n\n"
+    "DIR is the WAL directory or the Prometheus data directory holding wal/.\n"
     "Finds the first corruption in replay order, as Prometheus does at start-up, and\n"
     "prints what its repair would do: the segment cut and where, the segments deleted,\n"
     "how many records and samples are dropped and their time range (counted as far as\n"
@@ -138,15 +150,20 @@ const Command kRepairCommand = {
     "  --yes         carry the repair out. Every step is crash-safe: a crash leaves a\n"
     "                WAL that opens and replays at least what the repair keeps; run the\n"
     "                command again to finish. Takes the data directory's lock\n"
-    "                (WALDIR/../lock, as Prometheus does) and refuses if it is held.\n"
+    "                (DATA/lock, as Prometheus does) and refuses if it is held; also\n"
+    "                refuses while any other process has a file under the data\n"
+    "                directory open or mapped (naming its PID and command line), or\n"
+    "                cannot be checked and could write there (another user's, when\n"
+    "                not run as root). There is no --force.\n"
     "  --backup DIR  with --yes, first copy every file that will be changed or deleted\n"
     "                into DIR (which must not hold files of the same names)\n"
     "  --dry-run     only print the plan (the default)\n\n"
     "Also cleans what interrupted runs leave: *.repair.tmp, checkpoint.*.tmp, and an\n"
     "N.repair from a Prometheus that crashed inside its own repair (put back or removed).\n"
     "A corrupt checkpoint is refused: truncating segments cannot repair it.\n\n"
-    "Exit codes: 0 repaired, nothing to repair, or dry run printed; 1 failure or refused;\n"
-    "2 usage error.\n",
+    "Exit codes: 0 repaired, nothing to repair, or dry run printed; 1 refused, failed,\n"
+    "or a corruption repair cannot fix; 2 usage error; 3 could not check (not found,\n"
+    "not a directory, permission denied, I/O error, or no segment and no checkpoint).\n",
     RunRepair};
 
 }  // namespace walproof::cli
