@@ -116,6 +116,7 @@ int RunCheckpoint(const std::vector<std::string>& argv) {
   auto loc = LocateWal(fs, args.positional()[0]);
   if (!loc.ok()) return fail(loc.status().ToString(), kExitCannotCheck);
   if (loc->via_data_dir) std::printf("%s\n", loc->UsingLine().c_str());
+  std::fflush(stdout);  // the first line, also when stdout and stderr share a file
   if (!loc->HasWal()) return fail(loc->NothingHere(), kExitCannotCheck);
   const std::string& dir = loc->wal_dir;
 

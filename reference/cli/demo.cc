@@ -47,6 +47,7 @@ int RunDemo(const std::vector<std::string>& argv) {
     return kExitCannotCheck;
   }
   if (loc->via_data_dir) std::printf("%s\n", loc->UsingLine().c_str());
+  std::fflush(stdout);  // the first line, also when stdout and stderr share a file
   // Write into a new or empty directory, or after the segments of a WAL;
   // never among someone else's files.
   if (loc->exists && !loc->HasWal() && !loc->Empty()) {

@@ -125,6 +125,7 @@ int RunDiagnose(const std::vector<std::string>& argv) {
   auto loc = LocateForReading(fs, args.positional()[0], &error, &code);
   if (!loc) return cannot(error, code);
   if (loc->via_data_dir) std::fprintf(json ? stderr : stdout, "%s\n", loc->UsingLine().c_str());
+  std::fflush(stdout);  // the first line, also when stdout and stderr share a file
   const std::string& dir = loc->wal_dir;
   const WalDirListing* listing = &loc->listing;
   std::vector<std::string> findings;  // what an operator should act on

@@ -79,6 +79,7 @@ int RunRepair(const std::vector<std::string>& argv) {
     return kExitCannotCheck;
   }
   if (loc->via_data_dir) std::printf("%s\n", loc->UsingLine().c_str());
+  std::fflush(stdout);  // the first line, also when stdout and stderr share a file
   // What a Prometheus interrupted in its repair leaves (N.repair) is repair's
   // business even with no segment left; an empty or foreign directory is not.
   if (!loc->HasWal() && loc->listing.repair_files.empty() && loc->listing.tmp_checkpoints.empty()) {

@@ -246,6 +246,7 @@ int RunReplay(const std::vector<std::string>& argv) {
   auto loc = LocateForReading(fs, args.positional()[0], &error, &code);
   if (!loc) return cannot(error, code);
   if (loc->via_data_dir) std::fprintf(json ? stderr : stdout, "%s\n", loc->UsingLine().c_str());
+  std::fflush(stdout);  // the first line, also when stdout and stderr share a file
   const std::string& dir = loc->wal_dir;
   Head head(HeadOptions{.min_valid_time = min_valid});
   ReplayOptions options;

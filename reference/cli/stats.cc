@@ -124,6 +124,7 @@ int RunStats(const std::vector<std::string>& argv) {
   auto loc = LocateForReading(fs, args.positional()[0], &error, &code);
   if (!loc) return cannot(error, code);
   if (loc->via_data_dir) std::fprintf(json ? stderr : stdout, "%s\n", loc->UsingLine().c_str());
+  std::fflush(stdout);  // the first line, also when stdout and stderr share a file
   Progress bar("stats", 0);
   auto stats = ComputeWalStats(fs, loc->wal_dir,
                                [&](uint64_t done, uint64_t total) { bar.Update(done, total); });

@@ -24,6 +24,7 @@ int RunVerify(const std::vector<std::string>& argv) {
     return code;
   }
   if (loc->via_data_dir) std::printf("%s\n", loc->UsingLine().c_str());
+  std::fflush(stdout);  // the first line, also when stdout and stderr share a file
   const std::string& dir = loc->wal_dir;
   Progress bar("verify", 0);
   auto stats = ComputeWalStats(fs, dir, [&](uint64_t done, uint64_t total) { bar.Update(done, total); });
