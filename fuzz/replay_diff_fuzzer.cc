@@ -17,7 +17,7 @@
 #include "entropy.h"
 #include "fuzz_check.h"
 #include "memory_fs.h"
-#include "record_gen.h"
+#include "gen/records.h"
 #include "walproof/checkpoint.h"
 #include "walproof/head.h"
 #include "walproof/head_digest.h"
@@ -44,7 +44,7 @@ Labels SmallLabels(Entropy& e) {
 }
 
 Record MakeRecord(InputEntropy& e, int64_t* clock) {
-  GenLimits lim;
+  gen::Limits lim;
   lim.ref_space = 12;
   lim.max_entries = 6;
   lim.max_buckets = 4;
@@ -81,7 +81,7 @@ Record MakeRecord(InputEntropy& e, int64_t* clock) {
       return r;
     }
     case 8: {
-      Record r = GenerateRecordOfType(e, lim, static_cast<uint8_t>(e.OneIn(2) ? 7 : 8));
+      Record r = gen::RecordOfType(e, lim, static_cast<uint8_t>(e.OneIn(2) ? 7 : 8));
       std::visit([&](auto& x) {
         if constexpr (requires { x.histograms; }) {
           for (auto& h : x.histograms) {
@@ -93,7 +93,7 @@ Record MakeRecord(InputEntropy& e, int64_t* clock) {
       return r;
     }
     default:
-      return GenerateRecordOfType(e, lim, static_cast<uint8_t>(e.OneIn(3) ? 6 : (e.OneIn(2) ? 5 : 11)));
+      return gen::RecordOfType(e, lim, static_cast<uint8_t>(e.OneIn(3) ? 6 : (e.OneIn(2) ? 5 : 11)));
   }
 }
 

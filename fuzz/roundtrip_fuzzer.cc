@@ -20,7 +20,7 @@
 #include "entropy.h"
 #include "fuzz_check.h"
 #include "memory_fs.h"
-#include "record_gen.h"
+#include "gen/records.h"
 #include "wal_image.h"
 #include "walproof/record_codec.h"
 #include "walproof/segment_reader.h"
@@ -91,11 +91,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<Written> written;
   std::vector<int> reopened_at;  // segments a reopen started
   size_t total = 0;
-  GenLimits lim;
+  gen::Limits lim;
   for (int op = 0; op < 64 && !e.exhausted() && total < kMaxTotalBytes; ++op) {
     switch (e.Below(10)) {
       case 0: case 1: case 2: case 3: {
-        Record r = GenerateRecord(e, lim);
+        Record r = gen::AnyRecord(e, lim);
         written.push_back({EncodeRecord(r), r});
         total += written.back().bytes.size();
         Status st = writer->Log(written.back().bytes);
@@ -111,7 +111,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           if (raw) {
             written.push_back({RawRecord(e), std::nullopt});
           } else {
-            Record r = GenerateRecord(e, lim);
+            Record r = gen::AnyRecord(e, lim);
             written.push_back({EncodeRecord(r), r});
           }
           batch.push_back(written.back().bytes);

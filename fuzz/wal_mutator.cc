@@ -5,7 +5,7 @@
 
 #include "compression.h"  // reference/src
 #include "entropy.h"
-#include "record_gen.h"
+#include "gen/records.h"
 #include "wal_image.h"
 #include "walproof/fragment.h"
 #include "walproof/record_codec.h"
@@ -120,9 +120,9 @@ bool AssembleRecord(const SegmentImage& img, RecordSpan span, std::string* out, 
 }
 
 std::string NewRecordBytes(Entropy& e) {
-  GenLimits lim;
+  gen::Limits lim;
   lim.max_entries = 6;
-  return EncodeRecord(GenerateRecord(e, lim));
+  return EncodeRecord(gen::AnyRecord(e, lim));
 }
 
 Compression AnyCompression(Entropy& e) {
@@ -147,7 +147,7 @@ bool MutateImage(Entropy& e, SegmentImage* img, size_t max_size) {
       if (!AssembleRecord(*img, span, &bytes, &c)) return false;
       Record r;
       if (DecodeRecord(bytes, &r).ok() && !e.OneIn(4)) {
-        MutateRecord(e, &r);
+        gen::MutateRecord(e, &r);
         bytes = EncodeRecord(r);
       } else {
         MutateBytes(e, &bytes, std::min<size_t>(max_size, bytes.size() + 64));
@@ -358,9 +358,9 @@ size_t MutateDirImage(uint8_t* data, size_t size, size_t max_size, unsigned seed
           n.b = static_cast<uint8_t>(e.Below(4));
           SegmentImage img;
           size_t off = 0;
-          GenLimits lim;
+          gen::Limits lim;
           for (uint64_t k = 0, m = e.InRange(1, 4); k < m; ++k) {
-            AppendRecordUnits(EncodeRecord(GenerateRecord(e, lim)), Compression::kNone, &off, &img.units);
+            AppendRecordUnits(EncodeRecord(gen::AnyRecord(e, lim)), Compression::kNone, &off, &img.units);
           }
           n.data = SerializeSegment(img);
         }

@@ -13,7 +13,6 @@
 #include <map>
 #include <set>
 
-#include "generators.h"
 #include "head_compare.h"
 #include "memory_fs.h"
 #include "read_back.h"

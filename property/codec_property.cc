@@ -7,12 +7,21 @@
 
 #include <bit>
 
-#include "generators.h"
+#include "gen/rc_choices.h"
+#include "gen/records.h"
 #include "show.h"
 #include "walproof/record_codec.h"
 
 namespace walproof::prop {
 namespace {
+
+using gen::Choices;
+using gen::Limits;
+using gen::RcChoices;
+
+rc::Gen<Record> genRecord() {
+  return gen::Rc([](Choices& c) { return AnyRecord(c, Limits::Wide()); });
+}
 
 RC_GTEST_PROP(CodecProperty, DecodeOfEncodeIsIdentity, ()) {
   const Record in = *genRecord();
@@ -40,17 +49,19 @@ RC_GTEST_PROP(CodecProperty, DecodingIntoAReusedRecordEqualsAFreshDecode, ()) {
 // The stale marker specifically, in every place a double is stored: a
 // regression here would be silent (NaN == NaN is false anyway).
 RC_GTEST_PROP(CodecProperty, StaleMarkerSurvivesInEveryDoubleField, ()) {
-  const double stale = std::bit_cast<double>(kStaleMarkerBits);
-  const uint64_t ref = *genRef();
-  const int64_t t = *genTimestamp();
+  const double stale = std::bit_cast<double>(gen::kStaleMarkerBits);
+  RcChoices c;
+  const Limits lim = Limits::Wide();
+  const uint64_t ref = AnyRef(c, lim);
+  const int64_t t = c.Int64();
   std::vector<Record> in;
   in.push_back(SamplesRecord{{{ref, t, stale}}});
-  in.push_back(ExemplarsRecord{{{ref, t, stale, *genLabels(false)}}});
-  Histogram h = *genHistogram();
+  in.push_back(ExemplarsRecord{{{ref, t, stale, AnyLabels(c, lim, false)}}});
+  Histogram h = AnyHistogram(c, lim);
   h.sum = stale;
   h.zero_threshold = stale;
   in.push_back(HistogramsRecord{{{ref, t, h}}});
-  FloatHistogram fh = *genFloatHistogram();
+  FloatHistogram fh = AnyFloatHistogram(c, lim);
   fh.sum = fh.count = fh.zero_count = fh.zero_threshold = stale;
   fh.positive_buckets.push_back(stale);
   in.push_back(FloatHistogramsRecord{{{ref, t, fh}}});

@@ -9,7 +9,9 @@
 #include <cstdio>
 #include <sstream>
 
-#include "generators.h"
+#include "gen/rc_choices.h"
+#include "gen/records.h"
+#include "gen/workload.h"
 #include "layout_model.h"
 #include "memory_fs.h"
 #include "read_back.h"
@@ -39,7 +41,7 @@ std::string FillPageRecord(uint64_t size, size_t gap) {
     len = (free >= kFragmentHeaderSize ? free - kFragmentHeaderSize : 0) + kPageSize -
           kFragmentHeaderSize - gap;
   }
-  return ExpandBytes(2, len, size * 31 + gap);
+  return walproof::gen::ExpandBytes(2, len, size * 31 + gap);
 }
 
 void showValue(const FramingOp& op, std::ostream& os) {
@@ -57,6 +59,7 @@ void showValue(const FramingOp& op, std::ostream& os) {
 }
 
 rc::Gen<FramingOp> genFramingOp() {
+  const auto genRawRecord = [] { return walproof::gen::Rc(walproof::gen::RawRecord); };
   namespace gen = rc::gen;
   auto with = [](FramingOp::Kind kind, rc::Gen<std::vector<std::string>> records) {
     return gen::map(std::move(records), [kind](std::vector<std::string> r) {
@@ -103,8 +106,9 @@ void CheckFiles(MemoryFs& fs, const LayoutModel& model, const std::string& when)
 }
 
 RC_GTEST_PROP(FramingProperty, SegmentsHoldWhatTheWriterRulesSayAndReadBack, ()) {
-  const Compression compression = *genCompression();
-  const uint64_t segment_size = *genSegmentSize();
+  walproof::gen::RcChoices c;
+  const Compression compression = AnyCompression(c);
+  const uint64_t segment_size = SegmentSize(c);
   const auto ops = *rc::gen::scale(0.25, rc::gen::container<std::vector<FramingOp>>(genFramingOp()));
   RC_TAG(CompressionName(compression));
 

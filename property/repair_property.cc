@@ -16,7 +16,6 @@
 
 #include <map>
 
-#include "generators.h"
 #include "layout_model.h"
 #include "memory_fs.h"
 #include "read_back.h"

@@ -9,7 +9,9 @@
 #include <set>
 #include <type_traits>
 
-#include "generators.h"
+#include "gen/rc_choices.h"
+#include "gen/records.h"
+#include "gen/workload.h"
 #include "show.h"
 #include "walproof/record_codec.h"
 #include "walproof/wal_writer.h"
@@ -18,6 +20,12 @@ namespace walproof::prop {
 namespace {
 
 namespace gen = rc::gen;
+using walproof::gen::Limits;
+using walproof::gen::RcChoices;
+
+// Label sets, values and histograms come from the shared generator, drawn
+// through RapidCheck (these functions run inside gen::exec).
+const Limits kLimits = Limits::Wide();
 
 // The one series the stale segment holds (see WriteWal).
 constexpr uint64_t kStaleRef = 987654321;
@@ -27,13 +35,14 @@ constexpr uint64_t kStaleRef = 987654321;
 rc::Gen<WalContext> genContext() {
   return gen::exec([] {
     WalContext ctx;
+    RcChoices c;
     const size_t sets = *gen::inRange<size_t>(1, 9);
-    for (size_t i = 0; i < sets; ++i) ctx.sets.push_back(*genLabels(false));
+    for (size_t i = 0; i < sets; ++i) ctx.sets.push_back(AnyLabels(c, kLimits, false));
     // Dense refs as Prometheus hands them out, sparse ones, or a mix.
     const int style = *gen::element(0, 1, 2);
     const size_t refs = *gen::inRange<size_t>(1, 14);
     for (size_t i = 0; i < refs; ++i) {
-      ctx.refs.push_back(style == 0 ? i + 1 : style == 1 ? *gen::arbitrary<uint64_t>() : *genRef());
+      ctx.refs.push_back(style == 0 ? i + 1 : style == 1 ? *gen::arbitrary<uint64_t>() : AnyRef(c, kLimits));
     }
     return ctx;
   });
@@ -60,8 +69,8 @@ class RecordDraw {
     switch (*gen::weightedElement<int>({{3, 0}, {8, 1}, {2, 2}, {2, 3}, {2, 4}, {2, 5}, {2, 6}, {1, 7}})) {
       case 0: return Series();
       case 1: return Samples();
-      case 2: return Histograms<HistogramsRecord>(genHistogram());
-      case 3: return Histograms<FloatHistogramsRecord>(genFloatHistogram());
+      case 2: return Histograms<HistogramsRecord>(walproof::gen::AnyHistogram);
+      case 3: return Histograms<FloatHistogramsRecord>(walproof::gen::AnyFloatHistogram);
       case 4: return Tombstones();
       case 5: return Exemplars();
       case 6: return Metadata();
@@ -107,16 +116,16 @@ class RecordDraw {
   Record Samples() {
     SamplesRecord r;
     const size_t n = *gen::inRange<size_t>(0, 40);
-    for (size_t i = 0; i < n; ++i) r.samples.push_back({Ref(), Time(), *genValue()});
+    for (size_t i = 0; i < n; ++i) r.samples.push_back({Ref(), Time(), c_.Double()});
     return r;
   }
 
   // Integer or float histograms, by the record type and its payload's generator.
   template <typename R, typename H>
-  Record Histograms(rc::Gen<H> histogram) {
+  Record Histograms(H (*histogram)(walproof::gen::Choices&, const Limits&)) {
     R r;
     const size_t n = *gen::inRange<size_t>(0, 6);
-    for (size_t i = 0; i < n; ++i) r.histograms.push_back({Ref(), Time(), *histogram});
+    for (size_t i = 0; i < n; ++i) r.histograms.push_back({Ref(), Time(), histogram(c_, kLimits)});
     return r;
   }
 
@@ -139,7 +148,7 @@ class RecordDraw {
   Record Exemplars() {
     ExemplarsRecord r;
     const size_t n = *gen::inRange<size_t>(0, 5);
-    for (size_t i = 0; i < n; ++i) r.exemplars.push_back({Ref(), Time(), *genValue(), *genLabels(false)});
+    for (size_t i = 0; i < n; ++i) r.exemplars.push_back({Ref(), Time(), c_.Double(), AnyLabels(c_, kLimits, false)});
     return r;
   }
 
@@ -147,13 +156,14 @@ class RecordDraw {
     MetadataRecord r;
     const size_t n = *gen::inRange<size_t>(1, 4);
     for (size_t i = 0; i < n; ++i) {
-      r.metadata.push_back({Ref(), *gen::inRange<uint8_t>(0, 8), *genLabelString(false),
-                            *genLabelString(false)});
+      r.metadata.push_back({Ref(), *gen::inRange<uint8_t>(0, 8), LabelString(c_, kLimits, false),
+                            LabelString(c_, kLimits, false)});
     }
     return r;
   }
 
   const WalContext& ctx_;
+  RcChoices c_;
   int64_t cursor_ = 0;
 };
 
@@ -240,7 +250,7 @@ rc::Gen<std::vector<Record>> genWalRecords() {
 rc::Gen<WalSpec> genWalSpec() {
   return gen::exec([] {
     WalSpec spec;
-    spec.compression = *genCompression();
+    spec.compression = *walproof::gen::Rc(walproof::gen::AnyCompression);
     spec.segment_size = *gen::weightedElement<uint64_t>(
         {{4, kPageSize}, {3, 2 * kPageSize}, {2, 4 * kPageSize}, {1, 64 * kPageSize}});
     spec.records = *genWalRecords();

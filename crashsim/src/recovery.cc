@@ -1,7 +1,7 @@
 #include "crashsim/recovery.h"
 
 #include "crashsim/hash.h"
-#include "crashsim/record_gen.h"
+#include "gen/workload.h"
 #include "walproof/checkpoint.h"
 #include "walproof/record_codec.h"
 #include "walproof/repair.h"
@@ -25,7 +25,7 @@ Recoverer::Recoverer(const Model& model, const RecoveryConfig& config)
       config_(config),
       variant_(config.variant ? config.variant : &ReferenceVariant()),
       heads_(model),
-      marker_(RecordGen::Marker(0)) {}
+      marker_(walproof::gen::UniqueRecords::Marker(0)) {}
 
 ReadPass Recoverer::Read(walproof::Fs& fs) {
   ReadPass pass;

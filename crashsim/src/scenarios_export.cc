@@ -43,8 +43,8 @@ std::string Scrape(Workload& w, int n, int first, int last) {
   for (int target = first; target < last; ++target) {
     // A counter that grows by a few requests a scrape, and a gauge with a
     // fractional part (exercises the XOR encoding's non-integer path).
-    const double count = static_cast<double>(n * 37 + target * 1000 + static_cast<int>(w.gen().rng().Below(30)));
-    const double temp = 20.0 + static_cast<double>(target) + static_cast<double>(w.gen().rng().Below(1000)) / 64.0;
+    const double count = static_cast<double>(n * 37 + target * 1000 + static_cast<int>(w.rng().Below(30)));
+    const double temp = 20.0 + static_cast<double>(target) + static_cast<double>(w.rng().Below(1000)) / 64.0;
     samples.push_back({CounterRef(target), t, count});
     samples.push_back({GaugeRef(target), t, temp});
   }

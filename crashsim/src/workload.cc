@@ -15,7 +15,7 @@ const char* PhaseName(uint16_t phase) {
 }
 
 Workload::Workload(SimFs& sim, walproof::Fs& io, Model& model, const WorkloadConfig& config)
-    : sim_(sim), io_(io), model_(model), config_(config), gen_(DeriveSeed(config.seed, 0x10ad)) {}
+    : sim_(sim), io_(io), model_(model), config_(config), rng_(DeriveSeed(config.seed, 0x10ad)) {}
 
 Workload::~Workload() {
   if (writer_) {

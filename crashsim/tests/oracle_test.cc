@@ -3,7 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include "crashsim/record_gen.h"
 #include "crashsim/runner.h"
 #include "crashsim/scenario.h"
 #include "crashsim/variants.h"

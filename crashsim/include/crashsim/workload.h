@@ -16,12 +16,18 @@
 
 #include "crashsim/model.h"
 #include "crashsim/protocol.h"
-#include "crashsim/record_gen.h"
+#include "crashsim/rng.h"
 #include "crashsim/sim_fs.h"
+#include "gen/workload.h"
 #include "walproof/fs.h"
 #include "walproof/wal_writer.h"
 
 namespace crashsim {
+
+// The records a scenario logs come from the shared generator (gen/), drawing
+// from the workload's seeded Rng.
+using walproof::gen::RecordSize;
+using RecordGen = walproof::gen::UniqueRecords;
 
 // What the workload was doing when an op was made (SimFs::set_phase).
 enum class Phase : uint16_t {
@@ -56,6 +62,8 @@ class Workload {
   ~Workload();
 
   RecordGen& gen() { return gen_; }
+  // The stream gen() draws from, for scenarios that make their own records.
+  Rng& rng() { return rng_; }
   SimFs& sim() { return sim_; }
   walproof::Fs& io() { return io_; }
   Model& model() { return model_; }
@@ -99,7 +107,9 @@ class Workload {
   walproof::Fs& io_;
   Model& model_;
   WorkloadConfig config_;
-  RecordGen gen_;
+  Rng rng_;
+  walproof::gen::PrngChoices<Rng> choices_{rng_};
+  RecordGen gen_{choices_};
   std::unique_ptr<walproof::WalWriter> writer_;
   int failures_ = 0;
   bool halted_ = false;

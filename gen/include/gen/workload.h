@@ -1,17 +1,21 @@
-// RecordGen: real Prometheus records (series and samples, encoded by the
-// reference codec) of chosen sizes, every one unique, so that the oracle can
-// tell a duplicate or an out-of-place record from the right one. Sizes go from
-// a few bytes to several pages, which exercises FULL, FIRST/MIDDLE/LAST
-// fragments and records that force a segment switch.
+// Workloads from Choices: sequences of encoded records and the layout
+// choices a writer is run with.
+//
+// UniqueRecords is crashsim's workload: real Prometheus records (series and
+// samples) of chosen sizes, every one unique, so that an oracle can tell a
+// duplicate or an out-of-place record from the right one. Sizes go from a few
+// bytes to several pages, which exercises FULL, FIRST/MIDDLE/LAST fragments
+// and records that force a segment switch. Its draws are the crash states'
+// identity (crashsim replays a state from its seed): keep their order.
 #pragma once
 
 #include <cstdint>
 #include <string>
-#include <vector>
 
-#include "crashsim/rng.h"
+#include "gen/choices.h"
+#include "walproof/fragment.h"
 
-namespace crashsim {
+namespace walproof::gen {
 
 enum class RecordSize {
   kTiny,       // one series, ~30 B
@@ -21,9 +25,9 @@ enum class RecordSize {
   kMultiPage,  // ~45 KB: spans pages (FIRST, MIDDLE?, LAST)
 };
 
-class RecordGen {
+class UniqueRecords {
  public:
-  explicit RecordGen(uint64_t seed) : rng_(seed) {}
+  explicit UniqueRecords(Choices& c) : c_(c) {}
   // A Series record creating `n` new series (refs never used before).
   std::string Series(int n = 1);
   // A Series record giving the labels of series `ref` a new ref, as
@@ -40,15 +44,23 @@ class RecordGen {
   std::string NextMixed();
   // A record unlike any this generator makes, for the post-recovery append.
   static std::string Marker(uint64_t n);
-  Rng& rng() { return rng_; }
   // The timestamp the next Samples record starts at: samples logged so far are older.
   int64_t now() const { return next_t_; }
 
  private:
-  Rng rng_;
+  Choices& c_;
   uint64_t next_ref_ = 1;
   int64_t next_t_ = 1000;
   uint64_t seq_ = 0;
 };
 
-}  // namespace crashsim
+// What a framing layer is given to write: encoded records (Limits::Wide),
+// empty records, and opaque blobs from one byte to several pages, some
+// compressible.
+std::string RawRecord(Choices& c);
+// A segment size: mostly a few pages, so records cross pages and segments
+// often; sometimes 16 pages or the 128 MiB default.
+uint64_t SegmentSize(Choices& c);
+Compression AnyCompression(Choices& c);
+
+}  // namespace walproof::gen
