@@ -17,7 +17,6 @@ namespace {
 
 using gen::Choices;
 using gen::Limits;
-using gen::RcChoices;
 
 rc::Gen<Record> genRecord() {
   return gen::Rc([](Choices& c) { return AnyRecord(c, Limits::Wide()); });
@@ -50,18 +49,19 @@ RC_GTEST_PROP(CodecProperty, DecodingIntoAReusedRecordEqualsAFreshDecode, ()) {
 // regression here would be silent (NaN == NaN is false anyway).
 RC_GTEST_PROP(CodecProperty, StaleMarkerSurvivesInEveryDoubleField, ()) {
   const double stale = std::bit_cast<double>(gen::kStaleMarkerBits);
-  RcChoices c;
+  // Each piece is one pick of a whole value, so a counterexample shows values.
   const Limits lim = Limits::Wide();
-  const uint64_t ref = AnyRef(c, lim);
-  const int64_t t = c.Int64();
+  const uint64_t ref = *gen::Rc([lim](Choices& c) { return AnyRef(c, lim); });
+  const int64_t t = *gen::Rc([](Choices& c) { return c.Int64(); });
   std::vector<Record> in;
   in.push_back(SamplesRecord{{{ref, t, stale}}});
-  in.push_back(ExemplarsRecord{{{ref, t, stale, AnyLabels(c, lim, false)}}});
-  Histogram h = AnyHistogram(c, lim);
+  const Labels labels = *gen::Rc([lim](Choices& c) { return AnyLabels(c, lim, false); });
+  in.push_back(ExemplarsRecord{{{ref, t, stale, labels}}});
+  Histogram h = *gen::Rc([lim](Choices& c) { return AnyHistogram(c, lim); });
   h.sum = stale;
   h.zero_threshold = stale;
   in.push_back(HistogramsRecord{{{ref, t, h}}});
-  FloatHistogram fh = AnyFloatHistogram(c, lim);
+  FloatHistogram fh = *gen::Rc([lim](Choices& c) { return AnyFloatHistogram(c, lim); });
   fh.sum = fh.count = fh.zero_count = fh.zero_threshold = stale;
   fh.positive_buckets.push_back(stale);
   in.push_back(FloatHistogramsRecord{{{ref, t, fh}}});

@@ -106,9 +106,8 @@ void CheckFiles(MemoryFs& fs, const LayoutModel& model, const std::string& when)
 }
 
 RC_GTEST_PROP(FramingProperty, SegmentsHoldWhatTheWriterRulesSayAndReadBack, ()) {
-  walproof::gen::RcChoices c;
-  const Compression compression = AnyCompression(c);
-  const uint64_t segment_size = SegmentSize(c);
+  const Compression compression = *walproof::gen::Rc(walproof::gen::AnyCompression);
+  const uint64_t segment_size = *walproof::gen::Rc(walproof::gen::SegmentSize);
   const auto ops = *rc::gen::scale(0.25, rc::gen::container<std::vector<FramingOp>>(genFramingOp()));
   RC_TAG(CompressionName(compression));
 

@@ -65,7 +65,9 @@ void CheckParallelEqualsSequential(const ReplayFn& parallel, bool allow_corrupti
   options.parts_ahead = *gen::inRange(0, 4);
   options.batches_per_part = *gen::inRange(1, 5);
   HeadOptions head_options;
-  if (*gen::weightedElement<int>({{3, 0}, {1, 1}}) == 1) head_options.min_valid_time = walproof::gen::RcChoices().Int64();
+  if (*gen::weightedElement<int>({{3, 0}, {1, 1}}) == 1) {
+    head_options.min_valid_time = *walproof::gen::Rc([](walproof::gen::Choices& c) { return c.Int64(); });
+  }
   const bool corrupt = allow_corruption && *gen::weightedElement<int>({{4, 0}, {1, 1}}) == 1;
 
   RC_LOG() << threads << " threads, batch_entries " << options.batch_entries << ", parts_ahead "

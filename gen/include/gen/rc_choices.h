@@ -3,6 +3,8 @@
 // choice is one RapidCheck pick, shrinking toward 0 (the first option, the
 // shortest string), and a string is one pick. Valid only where `*gen` is
 // (a property body or rc::gen::exec); Rc() wraps a generator as an rc::Gen.
+// In a property body prefer *Rc(...): a counterexample then shows the value
+// (through show.h), where RcChoices used directly shows the raw choices.
 // Header-only, so that the gen library itself does not need RapidCheck.
 #pragma once
 
