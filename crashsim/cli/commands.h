@@ -35,6 +35,7 @@ int ListCommand(const std::vector<std::string>& args);
 int ReplayCommand(const std::vector<std::string>& args);
 int SelftestCommand(const std::vector<std::string>& args);
 int ExportCommand(const std::vector<std::string>& args);
+int TraceCommand(const std::vector<std::string>& args);
 
 // Prints the state being checked when crashsim itself dies (a crash or an
 // abort inside the reference during recovery is a finding too).

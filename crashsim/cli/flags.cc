@@ -27,6 +27,9 @@ const char kUsage[] =
     "  crashsim export --scenario NAME [--seed S] [--states N] --out DIR\n"
     "      Writes N distinct crash images covering every fault class as Prometheus data\n"
     "      directories (DIR/ID/wal) with a manifest each, for scripts/differential-prometheus.sh.\n"
+    "  crashsim trace record|faults|run|replay ...\n"
+    "      Crash-tests a real program (Prometheus, walproof, your own) from a recording of its\n"
+    "      system calls: `crashsim trace --help`.\n"
     "\n"
     "State ids are CLASS.INDEX (\"2.417\"), or 7.PARENTCLASS.PARENTINDEX.CHILD for a second\n"
     "crash during the recovery of another state.\n";

@@ -133,9 +133,13 @@ Bytes CrashBuilder::FileData(const CrashSpec& spec, uint32_t point, int inode) c
       const auto& log = run_.log();
       if (point >= log.size() || log[point].kind != OpKind::kAppend || log[point].inode != inode) return vol;
       const FsOp& op = log[point];
+      // The first `a` bytes of the write landed: an append, or (in a traced
+      // run) an overwrite inside the file.
       const std::string& after = *run_.volatile_at(point + 1).inodes[inode].data;
+      const uint64_t n = std::min<uint64_t>(spec.a, op.length);
       std::string s = *vol;
-      s.append(after, op.offset, std::min<uint64_t>(spec.a, op.length));
+      if (s.size() < op.offset + n) s.resize(op.offset + n, '\0');
+      s.replace(op.offset, n, after, op.offset, n);
       return MakeBytes(std::move(s));
     }
     case FileFate::kPrefix: {

@@ -7,6 +7,7 @@ namespace crashsim {
 namespace {
 
 std::string ReplayCommand(const ScenarioResult& r, const Finding& f) {
+  if (!r.trace_dir.empty()) return "crashsim trace replay " + r.trace_dir + " --state " + f.id.ToString() + " --out DIR";
   std::string cmd = "crashsim replay --scenario " + r.name + " --seed " + std::to_string(r.seed) + " --state " +
                     f.id.ToString();
   if (r.variant != "reference" && r.variant.rfind("upstream", 0) != 0) cmd += " --variant " + r.variant;

@@ -447,6 +447,64 @@ Status SimFs::SyncDir(const std::string& path) {
   return fault == IoFault::kNone ? Status::Ok() : FaultStatus(IoFault::kIoError, "fsync-dir " + path);
 }
 
+Status SimFs::WriteAt(int inode, const std::string& path, uint64_t offset, std::string_view data) {
+  if (offset == vol_.inodes[inode].data->size()) {
+    size_t written = 0;
+    return AppendTo(inode, path, data, &written);
+  }
+  NextCall(OpKind::kAppend);
+  FsOp op;
+  op.kind = OpKind::kAppend;
+  op.inode = inode;
+  op.path = path;
+  op.offset = offset;
+  op.length = data.size();
+  std::string s = *vol_.inodes[inode].data;
+  if (s.size() < offset + data.size()) s.resize(offset + data.size(), '\0');
+  s.replace(offset, data.size(), data);
+  vol_.inodes[inode].data = MakeBytes(std::move(s));
+  Record(std::move(op));
+  return Status::Ok();
+}
+
+Status SimFs::TruncateInode(int inode, const std::string& path, uint64_t size) {
+  return TruncateFile(inode, path, size);
+}
+
+Status SimFs::SyncInode(int inode, const std::string& path) {
+  if (!vol_.inodes[inode].is_dir) return SyncFile(inode, path);
+  NextCall(OpKind::kSyncDir);
+  FsOp op;
+  op.kind = OpKind::kSyncDir;
+  op.inode = inode;
+  op.path = path;
+  dur_.inodes[inode].entries = vol_.inodes[inode].entries;
+  Record(std::move(op));
+  return Status::Ok();
+}
+
+void SimFs::SyncEverything(const std::string& why) {
+  for (size_t i = 0; i < vol_.inodes.size(); ++i) {
+    const Inode& v = vol_.inodes[i];
+    const Inode& d = dur_.inodes[i];
+    if (v.is_dir ? v.entries == d.entries : v.data == d.data) continue;
+    SyncInode(static_cast<int>(i), why + " (inode " + std::to_string(i) + ")");
+  }
+}
+
+void SimFs::RecordFailedCall(OpKind kind, int inode, const std::string& path, IoFault fault) {
+  NextCall(kind);
+  if (fault_op_ < 0) fault_op_ = static_cast<int64_t>(log_.size());
+  FsOp op;
+  op.kind = kind;
+  op.inode = inode;
+  op.path = path;
+  op.failed = true;
+  op.fault = fault;
+  if (kind == OpKind::kAppend) op.offset = inode >= 0 ? vol_.inodes[inode].data->size() : 0;
+  Record(std::move(op));
+}
+
 walproof::Result<std::unique_ptr<walproof::FileLock>> SimFs::Lock(const std::string&) {
   return std::unique_ptr<walproof::FileLock>(new NoLock());
 }

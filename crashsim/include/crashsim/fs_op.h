@@ -10,7 +10,7 @@
 namespace crashsim {
 
 enum class OpKind : uint8_t {
-  kAppend,    // inode: file; offset, length
+  kAppend,    // inode: file; bytes [offset, offset+length) written (at the end: an append)
   kTruncate,  // inode: file; offset = new size (Create of an existing file too)
   kSync,      // inode: file; its data is durable from here
   kLink,      // inode: directory; name -> target (a new file or directory)

@@ -79,6 +79,7 @@ struct ScenarioResult {
   std::string issue;
   std::string protocol;
   std::string variant;
+  std::string trace_dir;  // a real program's recording (crashsim trace run), not a scenario
   Scenario::Expect expect = Scenario::Expect::kPass;
   Violation expected_violation = Violation::kNone;
   uint64_t seed = 0;

@@ -74,6 +74,24 @@ class SimFs final : public walproof::Fs {
   // nothing and are not logged). The data they wrote stays volatile.
   void KillProcess() { ++epoch_; }
 
+  // --- applying a recorded system-call trace (trace_replayer.h) ---
+  // Calls made by a real program address files by inode (its open file
+  // descriptors), and may write anywhere in a file. These record the same ops
+  // as the Fs calls above (a write is a kAppend op at its offset), so crash
+  // states of a traced run are enumerated and built exactly as for a SimFs run.
+  // Writes `data` at `offset`, as pwrite(2): zeros fill a gap past the end.
+  walproof::Status WriteAt(int inode, const std::string& path, uint64_t offset, std::string_view data);
+  walproof::Status TruncateInode(int inode, const std::string& path, uint64_t size);
+  // fsync(2) of a file (its data) or of a directory (its entries).
+  walproof::Status SyncInode(int inode, const std::string& path);
+  // sync(2)/syncfs(2): every file and directory durable, one kSync op per
+  // inode that had anything unsynced.
+  void SyncEverything(const std::string& why);
+  // A call of the traced program that failed (an injected ENOSPC or EIO):
+  // logged, changes nothing; the first one is the run's fault_op().
+  void RecordFailedCall(OpKind kind, int inode, const std::string& path, IoFault fault);
+  const FsState& volatile_view() const { return vol_; }
+
   CrashImage VolatileImage() const;
   CrashImage DurableImage() const;
 
