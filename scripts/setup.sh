@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev
   prometheus
   python3 time zip procps
+  strace
 )
 
 missing=()

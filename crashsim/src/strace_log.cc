@@ -111,9 +111,10 @@ bool ParseReturn(std::string_view s, Syscall* call) {
 bool ParseDump(std::string_view line, std::string* out) {
   size_t i = 3;
   while (i < line.size() && HexValue(line[i]) >= 0) ++i;
-  if (i + 2 > line.size()) return false;
+  if (i == 3 || i + 3 > line.size()) return false;  // an offset, then the bytes
   std::string_view hex = line.substr(i + 2, 49);
-  for (size_t j = 0; j + 1 < hex.size() + 1 && j < hex.size(); ++j) {
+  const size_t before = out->size();
+  for (size_t j = 0; j < hex.size(); ++j) {
     if (hex[j] == ' ') continue;
     if (j + 1 >= hex.size()) return false;
     int hi = HexValue(hex[j]), lo = HexValue(hex[j + 1]);
@@ -121,7 +122,7 @@ bool ParseDump(std::string_view line, std::string* out) {
     out->push_back(static_cast<char>(hi * 16 + lo));
     ++j;
   }
-  return true;
+  return out->size() > before;
 }
 
 }  // namespace

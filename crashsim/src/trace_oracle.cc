@@ -122,6 +122,11 @@ Result<TraceWalModel> TraceWalModel::FromRun(const SimFs& run) {
           model.series_[it->second].push_back(TraceSample{x.t, x.v, logged, acked});
           ++model.samples_;
         }
+      } else if (auto* ts = std::get_if<walproof::TombstonesRecord>(&decoded)) {
+        for (const auto& x : ts->tombstones) {
+          auto it = labels_of_ref.find(x.ref);
+          if (it != labels_of_ref.end()) model.tombstones_[it->second].push_back(Tombstone{x.mint, x.maxt, logged});
+        }
       }
     }
   }
@@ -134,6 +139,13 @@ uint64_t TraceWalModel::LoggedBy(uint32_t k) const {
     for (const auto& s : samples) n += s.logged_at <= k;
   }
   return n;
+}
+
+bool TraceWalModel::Deleted(const std::string& key, int64_t t, uint32_t k) const {
+  auto it = tombstones_.find(key);
+  if (it == tombstones_.end()) return false;
+  return std::any_of(it->second.begin(), it->second.end(),
+                     [&](const Tombstone& d) { return d.logged_at <= k && d.mint <= t && t <= d.maxt; });
 }
 
 uint64_t TraceWalModel::AckedBy(uint32_t k) const {
@@ -164,14 +176,26 @@ TraceVerdict JudgeTraceState(const TraceWalModel& model, const CheckerReport& re
     return v;
   }
   const bool wal_only = report.wal_only_after != INT64_MIN;
-  for (const auto& [key, got] : report.series) {
+  // Samples a logged tombstone deletes are left out on both sides.
+  auto live_logged = [&](const std::string& key, const std::vector<TraceSample>& all) {
+    std::vector<TraceSample> out;
+    for (const auto& s : all) {
+      if (!model.Deleted(key, s.t, point)) out.push_back(s);
+    }
+    return out;
+  };
+  for (const auto& [key, all_got] : report.series) {
+    std::vector<std::pair<int64_t, double>> got;
+    for (const auto& p : all_got) {
+      if (!model.Deleted(key, p.first, point)) got.push_back(p);
+    }
     v.recovered += got.size();
     auto it = model.series().find(key);
     if (it == model.series().end()) {
       if (!got.empty()) fail(Violation::kInvented, "series {" + key + "} was never logged");
       continue;
     }
-    const auto& logged = it->second;
+    const std::vector<TraceSample> logged = live_logged(key, it->second);
     // Where the recovered run starts in the logged sequence.
     size_t start = 0;
     if (wal_only && !got.empty()) {
@@ -195,9 +219,13 @@ TraceVerdict JudgeTraceState(const TraceWalModel& model, const CheckerReport& re
       }
     }
   }
-  for (const auto& [key, logged] : model.series()) {
+  for (const auto& [key, all_logged] : model.series()) {
+    const std::vector<TraceSample> logged = live_logged(key, all_logged);
     auto it = report.series.find(key);
-    const size_t have = it == report.series.end() ? 0 : it->second.size();
+    size_t have = 0;
+    if (it != report.series.end()) {
+      for (const auto& p : it->second) have += !model.Deleted(key, p.first, point);
+    }
     size_t need_end = 0, need = 0;
     for (size_t j = 0; j < logged.size(); ++j) {
       if (logged[j].acked_at <= point && (!wal_only || logged[j].t > report.wal_only_after)) {

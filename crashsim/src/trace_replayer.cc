@@ -139,7 +139,35 @@ class Replayer {
     std::string path;
     if (!ParseFdArg(fd_arg, &fd, &path)) return nullptr;
     auto it = proc.fds->find(fd);
-    return it == proc.fds->end() ? nullptr : it->second.file;
+    if (it == proc.fds->end()) return nullptr;
+    if (!SameFile(*it->second.file, path)) {
+      // strace printed this call's exit after another thread had closed
+      // the descriptor and a third had reopened its number: the call was on
+      // the file the decoration names (printed at entry), not on the new one.
+      std::string rel;
+      if (!InDir(Normalize(StripDeleted(path)), &rel)) return outside_;
+      stale_ = true;
+      return nullptr;
+    }
+    return it->second.file;
+  }
+
+  static std::string StripDeleted(const std::string& path) {
+    const std::string suffix = " (deleted)";
+    return path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0
+               ? path.substr(0, path.size() - suffix.size())
+               : path;
+  }
+
+  // Whether the -y decoration of a descriptor names the file our table holds.
+  bool SameFile(const OpenFile& f, const std::string& decorated) {
+    if (decorated.empty()) return true;
+    const bool deleted = StripDeleted(decorated) != decorated;
+    std::string rel;
+    const bool in = InDir(Normalize(StripDeleted(decorated)), &rel);
+    if (in != f.in_dir) return false;
+    if (!in || deleted || f.excluded) return true;
+    return fs().Lookup(rel) == f.inode;
   }
 
   IoFault FaultOf(const Syscall& call) const {
@@ -289,7 +317,9 @@ class Replayer {
 
   Status Write(Proc& proc, const Syscall& call) {
     if (call.args.empty()) return Status::Ok();
+    stale_ = false;
     auto file = FileOf(proc, call.args[0]);
+    if (stale_) return Unsupported("a write reported after its descriptor was reused, on a file of the data directory");
     if (!file) return CheckUnknownFd(call);
     if (file->is_stdout) {
       if (call.ret > 0) out_.stdout_writes.push_back(StdoutWrite{static_cast<uint32_t>(fs().log().size()), call.data});
@@ -344,7 +374,10 @@ class Replayer {
   void Close(Proc& proc, const std::string& fd_arg) {
     int fd = 0;
     std::string path;
-    if (ParseFdArg(fd_arg, &fd, &path)) proc.fds->erase(fd);
+    if (!ParseFdArg(fd_arg, &fd, &path)) return;
+    auto it = proc.fds->find(fd);
+    // A close printed after the number was reused closed the old file.
+    if (it != proc.fds->end() && SameFile(*it->second.file, path)) proc.fds->erase(it);
   }
 
   Status CloseRange(Proc& proc, const Syscall& call) {
@@ -590,7 +623,11 @@ class Replayer {
   const std::string data_dir_;
   ReplayedTrace out_;
   std::map<int, Proc> procs_;
-  std::map<int, uint64_t> pending_tail_;  // inode -> size a large fallocate promised
+  std::map<int, uint64_t> pending_tail_;
+  // What FileOf returns for a call on a reused descriptor number that
+  // named a file outside the data directory: a file nothing is done to.
+  std::shared_ptr<OpenFile> outside_ = std::make_shared<OpenFile>();
+  bool stale_ = false;  // inode -> size a large fallocate promised
 };
 
 }  // namespace

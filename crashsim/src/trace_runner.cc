@@ -63,6 +63,13 @@ std::vector<std::string> IoRuns(const std::string& trace_dir) {
   return out;
 }
 
+// Debian's interpreter when present: a version manager's shim on PATH costs
+// a shell start per state.
+std::string Python() {
+  struct stat st;
+  return stat("/usr/bin/python3", &st) == 0 ? "/usr/bin/python3" : "python3";
+}
+
 struct Candidate {
   StateId id;
   CrashSpec spec;
@@ -76,9 +83,9 @@ CheckerReport RunChecker(const CheckerSpec& checker, const std::string& image_di
   std::vector<std::string> argv;
   const bool is_exec = checker.name.rfind("exec:", 0) == 0;
   if (checker.name == "prometheus") {
-    argv = {"python3", checker.scripts_dir + "/check_prometheus.py", "--prometheus", checker.prometheus_bin, image_dir};
+    argv = {Python(), checker.scripts_dir + "/check_prometheus.py", "--prometheus", checker.prometheus_bin, image_dir};
   } else if (checker.name == "walproof") {
-    argv = {"python3", checker.scripts_dir + "/check_walproof.py", "--walproof", checker.walproof_bin, image_dir};
+    argv = {Python(), checker.scripts_dir + "/check_walproof.py", "--walproof", checker.walproof_bin, image_dir};
   } else if (is_exec) {
     argv = {"/bin/sh", "-c", checker.name.substr(5) + " \"$1\"", "crashsim-checker", image_dir};
   } else {
@@ -377,12 +384,15 @@ TraceRunResult RunTraceCampaign(const LoadedTrace& trace, const CheckerSpec& che
         job.follows = "; follows trace op " + std::to_string(job.point - 1) + " (" + OpKindName(op.kind) + " " + op.path + ")";
       }
       CrashImage img = WithExcluded(b.Build(cand.spec), *from);
-      job.hash = img.Hash(&hash_cache) ^ (cand.run * 0x9E3779B97F4A7C15ull);
-      job.bytes = img.TotalBytes();
       job.stdout_before = StdoutBefore(from->replayed, job.point);
+      // An exec: checker also sees what the program had printed: same image
+      // and same acknowledgements, same verdict.
+      job.hash = img.Hash(&hash_cache) ^ (cand.run * 0x9E3779B97F4A7C15ull) ^
+                 std::hash<std::string>{}(job.stdout_before);
+      job.bytes = img.TotalBytes();
       ++produced;
       auto seen = by_hash.find(job.hash);
-      if (seen != by_hash.end() && checker.name.rfind("exec:", 0) != 0) {
+      if (seen != by_hash.end()) {
         judge(job, seen->second);
         continue;
       }

@@ -25,6 +25,11 @@ def main():
         shutil.copytree(args.image, data, symlinks=True)
         wal = os.path.join(data, "wal") if os.path.isdir(os.path.join(data, "wal")) else data
         after = cc.newest_block_end(data) if wal != data else None
+        if not os.path.isdir(wal) or not any(n.isdigit() and len(n) == 8 for n in os.listdir(wal)):
+            # No segment survived (their directory entries were never made
+            # durable): an empty WAL, as a restarted writer would find it.
+            cc.emit(True, False, "no WAL segment in the image", {}, after)
+            return 0
         rep = subprocess.run([args.walproof, "repair", wal, "--yes"], capture_output=True, text=True, timeout=120)
         out = os.path.join(work, "samples.json")
         p = subprocess.run([args.walproof, "replay", wal, "--sequential", "--json", "--samples-out", out],

@@ -12,6 +12,7 @@
 # first phase of just over 3h (the head becomes compactable at 1.5x the 2h
 # block range) and three more of 2h.
 import argparse
+import http.client
 import struct
 import sys
 import time
@@ -92,10 +93,15 @@ def post(url, body):
 
 
 def metric(base, name):
-    with urllib.request.urlopen(base + "/metrics", timeout=10) as r:
-        for line in r.read().decode().splitlines():
-            if line.startswith(name + " ") or line.startswith(name + "{"):
-                return float(line.rsplit(" ", 1)[1])
+    """A counter of Prometheus's own metrics; None when it cannot be read (a
+    fault-injected run may fail the response)."""
+    try:
+        with urllib.request.urlopen(base + "/metrics", timeout=10) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith(name + " ") or line.startswith(name + "{"):
+                    return float(line.rsplit(" ", 1)[1])
+    except (OSError, ValueError, urllib.error.URLError, http.client.HTTPException):
+        return None
     return 0.0
 
 
@@ -128,22 +134,30 @@ def main():
     total_steps = sum(int(h * HOUR_MS / step_ms) for h in phases)
     start_ms = (int(time.time() * 1000) - total_steps * step_ms) // step_ms * step_ms
     step = 0
+    failed = 0
     for n, hours in enumerate(phases):
-        before = metric(base, "prometheus_tsdb_head_truncations_total")
+        before = metric(base, "prometheus_tsdb_head_truncations_total") or 0.0
         end = step + int(hours * HOUR_MS / step_ms)
         while step < end:
             steps = list(range(step, min(step + args.batch, end)))
-            post(base + "/api/v1/write", write_request(args.series, steps, start_ms, step_ms))
+            try:
+                post(base + "/api/v1/write", write_request(args.series, steps, start_ms, step_ms))
+            except (OSError, urllib.error.URLError, http.client.HTTPException, RuntimeError) as e:
+                # Under an injected fault Prometheus may refuse a batch: go on,
+                # the oracle only counts what reached the WAL.
+                failed += 1
+                print(f"remote_write: batch at scrape {steps[0]} refused: {e}", flush=True)
             step = steps[-1] + 1
         if n == 0 and len(phases) > 1 or n > 0:
             deadline = time.monotonic() + args.timeout
-            while metric(base, "prometheus_tsdb_head_truncations_total") <= before:
+            while (metric(base, "prometheus_tsdb_head_truncations_total") or 0.0) <= before:
                 if time.monotonic() > deadline:
                     raise SystemExit(f"remote_write: no head compaction within {args.timeout}s of phase {n + 1}")
                 time.sleep(0.2)
         print(f"remote_write: phase {n + 1}: {step} scrapes of {args.series} series pushed, head compacted",
               flush=True)
-    print(f"remote_write: {step * args.series} samples, from {start_ms} every {step_ms} ms", flush=True)
+    print(f"remote_write: {step * args.series} samples, from {start_ms} every {step_ms} ms; "
+          f"{failed} batches refused", flush=True)
 
 
 if __name__ == "__main__":

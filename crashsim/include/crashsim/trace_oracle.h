@@ -47,9 +47,17 @@ class TraceWalModel {
   // Samples logged / acknowledged by crash point k.
   uint64_t LoggedBy(uint32_t k) const;
   uint64_t AckedBy(uint32_t k) const;
+  // A sample a tombstone logged by crash point k deletes: recovery may or
+  // may not have it (the tombstone itself may be lost), so it is not judged.
+  bool Deleted(const std::string& key, int64_t t, uint32_t k) const;
 
  private:
+  struct Tombstone {
+    int64_t mint = 0, maxt = 0;
+    uint32_t logged_at = 0;
+  };
   std::map<std::string, std::vector<TraceSample>> series_;
+  std::map<std::string, std::vector<Tombstone>> tombstones_;
   uint64_t records_ = 0, samples_ = 0, segments_ = 0;
 };
 

@@ -20,7 +20,7 @@ exec "$crashsim" trace record --dir "$work/data" --out "$work/trace" --checker p
   --exclude queries.active \
   --exclude-reason "Prometheus's log of running queries, written through a shared mmap that strace cannot see" \
   --stop "${STOP:-term}" \
-  --driver "python3 $here/remote_write.py --port $port --series $series --timeout 60" \
+  --driver "python3 $here/remote_write.py --port $port --series $series --timeout 20" \
   -- /usr/bin/prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" \
      --storage.tsdb.use-lockfile \
      --web.listen-address="127.0.0.1:$port" --web.enable-remote-write-receiver --log.level=info
