@@ -211,10 +211,19 @@ TraceVerdict JudgeTraceState(const TraceWalModel& model, const CheckerReport& re
                                        (ever ? " was logged only after the crash point" : " was never logged"));
         break;
       }
-      if (logged[j].t != got[i].first || !SameBits(logged[j].v, got[i].second)) {
-        fail(Violation::kOutOfOrder, "{" + key + "}: recovered sample " + std::to_string(i) + " is t=" +
-                                         std::to_string(got[i].first) + ", logged sample " + std::to_string(j) +
-                                         " is t=" + std::to_string(logged[j].t) + ": a hole or a changed value");
+      if (logged[j].t == got[i].first && !SameBits(logged[j].v, got[i].second)) {
+        fail(Violation::kInvented, "{" + key + "} t=" + std::to_string(got[i].first) + ": recovered value " +
+                                       std::to_string(got[i].second) + ", logged " + std::to_string(logged[j].v));
+        break;
+      }
+      if (logged[j].t != got[i].first) {
+        // Samples missing before ones that are there: a hole. Damage at rest
+        // may make one, where the checker reported it.
+        if (cls != FaultClass::kAtRest || !report.corruption_reported) {
+          fail(Violation::kOutOfOrder, "{" + key + "}: recovered sample " + std::to_string(i) + " is t=" +
+                                           std::to_string(got[i].first) + ", logged sample " + std::to_string(j) +
+                                           " is t=" + std::to_string(logged[j].t) + ": a hole");
+        }
         break;
       }
     }

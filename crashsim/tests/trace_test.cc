@@ -305,11 +305,13 @@ TEST(TraceOracle, JudgesPrefixesHolesInventionsAndLostAcknowledgements) {
   EXPECT_EQ(verdict({{1, 1}, {2, 2}, {3, 3}}), Violation::kNone);  // unsynced, but logged: may survive
   EXPECT_EQ(verdict({{1, 1}}), Violation::kAckedLost);
   EXPECT_EQ(verdict({{1, 1}, {3, 3}}), Violation::kOutOfOrder);  // a hole
-  EXPECT_EQ(verdict({{1, 1}, {2, 2.5}}), Violation::kOutOfOrder);  // a changed value
+  EXPECT_EQ(verdict({{1, 1}, {2, 2.5}}), Violation::kInvented);  // a changed value was never logged
   EXPECT_EQ(verdict({{1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 5}}), Violation::kInvented);
   EXPECT_EQ(verdict({{1, 1}}, FaultClass::kAtRest), Violation::kSilentLoss);
   rep.corruption_reported = true;
   EXPECT_EQ(verdict({{1, 1}}, FaultClass::kAtRest), Violation::kNone);  // damage at rest, reported
+  EXPECT_EQ(verdict({{2, 2}}, FaultClass::kAtRest), Violation::kNone);  // a reported hole
+  EXPECT_EQ(verdict({{1, 1}, {2, 9}}, FaultClass::kAtRest), Violation::kInvented);  // never excused
   rep.corruption_reported = false;
   rep.series.clear();
   rep.series["b=2"] = {{1, 1}};

@@ -21,7 +21,8 @@ ph = cc.ph
 CONFIG = "global:\n  scrape_interval: 1h\n  evaluation_interval: 1h\nscrape_configs: []\n"
 # Prometheus's words for corruption it found (and repaired or dropped).
 CORRUPTION = re.compile(r"corrupt|Encountered WAL read error|Starting corruption repair|"
-                        r"Loading on-disk chunks failed|checksum mismatch|unexpected EOF", re.I)
+                        r"Loading on-disk chunks failed|checksum mismatch|unexpected EOF|"
+                        r"Failed to read meta.json|level=error", re.I)
 BATCH = 64
 DAY_MS = 24 * 3600 * 1000
 
@@ -91,10 +92,15 @@ def main():
             if state == "exited" and "address already in use" in open(log_path, errors="replace").read():
                 continue
             break
-        series = read_all(port) if state == "ready" else {}
+        series, query_error = {}, ""
+        if state == "ready":
+            try:
+                series = read_all(port)
+            except Exception as e:  # noqa: BLE001  a server that cannot answer is a finding, not a checker failure
+                query_error = f"reading the samples back failed: {e!r}"
         log = open(log_path, errors="replace").read()
         notable = [l for l in log.splitlines() if "level=warn" in l or "level=error" in l]
-        summary = f"start: {state}\n" + "\n".join(notable[-12:])
+        summary = f"start: {state}\n" + (query_error + "\n" if query_error else "") + "\n".join(notable[-12:])
         cc.emit(state == "ready", bool(CORRUPTION.search(log)), summary, series)
         return 0
     finally:
