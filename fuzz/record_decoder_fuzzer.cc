@@ -20,7 +20,7 @@
 
 #include "alloc_meter.h"
 #include "fuzz_check.h"
-#include "walproof/record_codec.h"
+#include "walproof/format/record_codec.h"
 
 using namespace walproof;
 using walproof::fuzz::AllocMeter;

@@ -16,15 +16,15 @@
 
 #include "entropy.h"
 #include "fuzz_check.h"
-#include "memory_fs.h"
 #include "gen/records.h"
-#include "walproof/checkpoint.h"
-#include "walproof/head.h"
-#include "walproof/head_digest.h"
-#include "walproof/record_codec.h"
-#include "walproof/replay.h"
-#include "walproof/wal_dir.h"
-#include "walproof/wal_writer.h"
+#include "memory_fs.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/head/head.h"
+#include "walproof/head/head_digest.h"
+#include "walproof/head/replay.h"
+#include "walproof/wal/checkpoint.h"
+#include "walproof/wal/wal_dir.h"
+#include "walproof/wal/wal_writer.h"
 
 using namespace walproof;
 using namespace walproof::fuzz;

@@ -16,18 +16,18 @@
 #include <string>
 #include <vector>
 
-#include "compression.h"  // reference/src: CompressRecord, to predict the flag
 #include "entropy.h"
+#include "format/compression.h"  // reference/src: CompressRecord, to predict the flag
 #include "fuzz_check.h"
-#include "memory_fs.h"
 #include "gen/records.h"
+#include "memory_fs.h"
 #include "wal_image.h"
-#include "walproof/record_codec.h"
-#include "walproof/segment_reader.h"
-#include "walproof/wal_dir.h"
-#include "walproof/wal_reader.h"
-#include "walproof/wal_stats.h"
-#include "walproof/wal_writer.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/wal/segment_reader.h"
+#include "walproof/wal/wal_dir.h"
+#include "walproof/wal/wal_reader.h"
+#include "walproof/wal/wal_stats.h"
+#include "walproof/wal/wal_writer.h"
 
 using namespace walproof;
 using namespace walproof::fuzz;

@@ -21,14 +21,14 @@
 #include <string>
 #include <vector>
 
-#include "compression.h"
+#include "format/compression.h"
 #include "wal_image.h"
 #include "wal_mutator.h"
-#include "walproof/crc32c.h"
-#include "walproof/posix_fs.h"
-#include "walproof/record_codec.h"
-#include "walproof/segment_reader.h"
-#include "walproof/wal_dir.h"
+#include "walproof/format/crc32c.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/io/posix_fs.h"
+#include "walproof/wal/segment_reader.h"
+#include "walproof/wal/wal_dir.h"
 
 using namespace walproof;
 using namespace walproof::fuzz;

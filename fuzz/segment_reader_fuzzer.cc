@@ -26,10 +26,10 @@
 #include "memory_fs.h"
 #include "wal_image.h"
 #include "wal_mutator.h"
-#include "walproof/crc32c.h"
-#include "walproof/record_codec.h"
-#include "walproof/segment_reader.h"
-#include "walproof/wal_stats.h"
+#include "walproof/format/crc32c.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/wal/segment_reader.h"
+#include "walproof/wal/wal_stats.h"
 
 using namespace walproof;
 using namespace walproof::fuzz;

@@ -26,11 +26,11 @@
 #include <string>
 
 #include "alloc_meter.h"
-#include "compression.h"  // reference/src
+#include "format/compression.h"  // reference/src
 #include "fuzz_check.h"
 #include "memory_fs.h"
 #include "wal_image.h"
-#include "walproof/segment_reader.h"
+#include "walproof/wal/segment_reader.h"
 
 using namespace walproof;
 using namespace walproof::fuzz;

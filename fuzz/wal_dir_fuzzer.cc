@@ -25,14 +25,14 @@
 #include "fuzz_check.h"
 #include "memory_fs.h"
 #include "wal_mutator.h"
-#include "walproof/checkpoint.h"
-#include "walproof/head.h"
-#include "walproof/head_digest.h"
-#include "walproof/record_codec.h"
-#include "walproof/repair.h"
-#include "walproof/replay.h"
-#include "walproof/wal_stats.h"
-#include "walproof/wal_writer.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/head/head.h"
+#include "walproof/head/head_digest.h"
+#include "walproof/head/replay.h"
+#include "walproof/wal/checkpoint.h"
+#include "walproof/wal/repair.h"
+#include "walproof/wal/wal_stats.h"
+#include "walproof/wal/wal_writer.h"
 
 using namespace walproof;
 using namespace walproof::fuzz;

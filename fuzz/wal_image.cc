@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "compression.h"  // reference/src: DecompressRecord, CompressRecord
-#include "walproof/crc32c.h"
+#include "format/compression.h"  // reference/src: DecompressRecord, CompressRecord
+#include "walproof/format/crc32c.h"
 
 namespace walproof::fuzz {
 namespace {

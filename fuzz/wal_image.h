@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "walproof/fragment.h"
+#include "walproof/format/fragment.h"
 
 namespace walproof::fuzz {
 

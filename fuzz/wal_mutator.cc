@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <cstring>
 
-#include "compression.h"  // reference/src
 #include "entropy.h"
+#include "format/compression.h"  // reference/src
 #include "gen/records.h"
 #include "wal_image.h"
-#include "walproof/fragment.h"
-#include "walproof/record_codec.h"
-#include "walproof/wal_dir.h"
+#include "walproof/format/fragment.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/wal/wal_dir.h"
 
 // libFuzzer's own mutator, when the target is linked with libFuzzer. Weak, so
 // that the plain driver (which never mutates) and engines without it link.

@@ -18,8 +18,8 @@
 #include "read_back.h"
 #include "show.h"
 #include "wal_gen.h"
-#include "walproof/checkpoint.h"
-#include "walproof/replay.h"
+#include "walproof/head/replay.h"
+#include "walproof/wal/checkpoint.h"
 
 namespace walproof::prop {
 namespace {

@@ -10,7 +10,7 @@
 #include "gen/rc_choices.h"
 #include "gen/records.h"
 #include "show.h"
-#include "walproof/record_codec.h"
+#include "walproof/format/record_codec.h"
 
 namespace walproof::prop {
 namespace {

@@ -16,7 +16,7 @@
 #include "memory_fs.h"
 #include "read_back.h"
 #include "show.h"
-#include "walproof/wal_writer.h"
+#include "walproof/wal/wal_writer.h"
 
 namespace walproof::prop {
 namespace {

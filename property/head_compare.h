@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "walproof/head.h"
+#include "walproof/head/head.h"
 
 namespace walproof::prop {
 

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "walproof/fragment.h"
+#include "walproof/format/fragment.h"
 
 namespace walproof::prop {
 

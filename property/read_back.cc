@@ -2,8 +2,8 @@
 #include "read_back.h"
 
 #include "show.h"
-#include "walproof/record_codec.h"
-#include "walproof/wal_reader.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/wal/wal_reader.h"
 
 namespace walproof::prop {
 namespace {

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "walproof/fs.h"
-#include "walproof/status.h"
+#include "walproof/io/fs.h"
+#include "walproof/io/status.h"
 
 namespace walproof::prop {
 

@@ -21,9 +21,9 @@
 #include "memory_fs.h"
 #include "show.h"
 #include "wal_gen.h"
-#include "walproof/head_digest.h"
-#include "walproof/record_codec.h"
-#include "walproof/replay.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/head/head_digest.h"
+#include "walproof/head/replay.h"
 
 namespace walproof::prop {
 namespace {

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "walproof/fragment.h"
-#include "walproof/record.h"
+#include "walproof/format/fragment.h"
+#include "walproof/format/record.h"
 
 namespace walproof {
 

@@ -13,8 +13,8 @@
 #include "gen/records.h"
 #include "gen/workload.h"
 #include "show.h"
-#include "walproof/record_codec.h"
-#include "walproof/wal_writer.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/wal/wal_writer.h"
 
 namespace walproof::prop {
 namespace {

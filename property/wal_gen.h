@@ -14,9 +14,9 @@
 
 #include <rapidcheck.h>
 
-#include "walproof/fragment.h"
-#include "walproof/fs.h"
-#include "walproof/record.h"
+#include "walproof/format/fragment.h"
+#include "walproof/format/record.h"
+#include "walproof/io/fs.h"
 
 namespace walproof::prop {
 

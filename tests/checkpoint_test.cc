@@ -2,7 +2,7 @@
 // its inputs (an older checkpoint plus segments), its errors, the
 // head-truncation range rule, and a crash at every file-system call of a
 // whole truncation.
-#include "walproof/checkpoint.h"
+#include "walproof/wal/checkpoint.h"
 
 #include <gtest/gtest.h>
 
@@ -14,11 +14,11 @@
 
 #include "crash_points_fs.h"
 #include "wal_test_util.h"
-#include "walproof/posix_fs.h"
-#include "walproof/record_codec.h"
-#include "walproof/wal_dir.h"
-#include "walproof/wal_reader.h"
-#include "walproof/wal_writer.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/io/posix_fs.h"
+#include "walproof/wal/wal_dir.h"
+#include "walproof/wal/wal_reader.h"
+#include "walproof/wal/wal_writer.h"
 
 namespace walproof {
 namespace {

@@ -1,7 +1,7 @@
 // CRC-32C: the published test vectors (RFC 3720 appendix B.4 and the classic
 // "123456789" check value), agreement of the hardware and portable paths on
 // every length and alignment, and that Extend composes over any split.
-#include "walproof/crc32c.h"
+#include "walproof/format/crc32c.h"
 
 #include <gtest/gtest.h>
 

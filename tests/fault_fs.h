@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "walproof/fs.h"
+#include "walproof/io/fs.h"
 
 namespace walproof::testutil {
 

@@ -13,9 +13,9 @@
 #include <thread>
 #include <vector>
 
-#include "walproof/head.h"
-#include "walproof/head_digest.h"
-#include "walproof/xor_chunk.h"
+#include "walproof/head/head.h"
+#include "walproof/head/head_digest.h"
+#include "walproof/head/xor_chunk.h"
 
 namespace walproof {
 namespace {

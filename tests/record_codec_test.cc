@@ -5,7 +5,7 @@
 // error the decoders return, with its exact message; docs/format.md,
 // "Corruption cases", names them (fragment-level cases are in
 // segment_reader_test.cc).
-#include "walproof/record_codec.h"
+#include "walproof/format/record_codec.h"
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 // leftovers of interrupted repairs, ours and Prometheus's (#6080), are
 // handled; and a crash at every file-system call of a repair leaves a WAL
 // that opens and replays at least what the repair keeps.
-#include "walproof/repair.h"
+#include "walproof/wal/repair.h"
 
 #include <gtest/gtest.h>
 
@@ -16,12 +16,12 @@
 
 #include "crash_points_fs.h"
 #include "wal_test_util.h"
-#include "walproof/posix_fs.h"
-#include "walproof/record_codec.h"
-#include "walproof/wal_dir.h"
-#include "walproof/wal_reader.h"
-#include "walproof/wal_stats.h"
-#include "walproof/wal_writer.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/io/posix_fs.h"
+#include "walproof/wal/wal_dir.h"
+#include "walproof/wal/wal_reader.h"
+#include "walproof/wal/wal_stats.h"
+#include "walproof/wal/wal_writer.h"
 
 namespace walproof {
 namespace {

@@ -10,13 +10,13 @@
 #include <vector>
 
 #include "wal_test_util.h"
-#include "walproof/head.h"
-#include "walproof/posix_fs.h"
-#include "walproof/record_codec.h"
-#include "walproof/repair.h"
-#include "walproof/replay.h"
-#include "walproof/wal_stats.h"
-#include "walproof/wal_writer.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/head/head.h"
+#include "walproof/head/replay.h"
+#include "walproof/io/posix_fs.h"
+#include "walproof/wal/repair.h"
+#include "walproof/wal/wal_stats.h"
+#include "walproof/wal/wal_writer.h"
 
 namespace walproof {
 namespace {

@@ -11,12 +11,12 @@
 #include <vector>
 
 #include "wal_test_util.h"
-#include "walproof/head.h"
-#include "walproof/head_digest.h"
-#include "walproof/record_codec.h"
-#include "walproof/replay.h"
-#include "walproof/wal_dir.h"
-#include "walproof/wal_writer.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/head/head.h"
+#include "walproof/head/head_digest.h"
+#include "walproof/head/replay.h"
+#include "walproof/wal/wal_dir.h"
+#include "walproof/wal/wal_writer.h"
 
 namespace walproof {
 namespace {

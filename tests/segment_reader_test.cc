@@ -6,7 +6,7 @@
 // zero padding of short segments; multi-segment streams; replay order of a
 // WAL directory with a checkpoint; round trips of every record type through
 // writer and reader with each compression; and the stats over a small WAL.
-#include "walproof/segment_reader.h"
+#include "walproof/wal/segment_reader.h"
 
 #include <gtest/gtest.h>
 
@@ -16,11 +16,11 @@
 #include <vector>
 
 #include "wal_test_util.h"
-#include "walproof/posix_fs.h"
-#include "walproof/record_codec.h"
-#include "walproof/wal_reader.h"
-#include "walproof/wal_stats.h"
-#include "walproof/wal_writer.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/io/posix_fs.h"
+#include "walproof/wal/wal_reader.h"
+#include "walproof/wal/wal_stats.h"
+#include "walproof/wal/wal_writer.h"
 
 namespace walproof {
 namespace {

@@ -1,7 +1,7 @@
 // WAL directory layout: segment and checkpoint names, numeric ordering past
 // eight digits (upstream #6920), gap detection, and the classification of
 // everything else a data/wal directory may hold.
-#include "walproof/wal_dir.h"
+#include "walproof/wal/wal_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "wal_test_util.h"
-#include "walproof/posix_fs.h"
+#include "walproof/io/posix_fs.h"
 
 namespace walproof {
 namespace {

@@ -14,14 +14,14 @@
 #include <string_view>
 #include <vector>
 
-#include "walproof/crc32c.h"
-#include "walproof/fragment.h"
-#include "walproof/fs.h"
-#include "walproof/posix_fs.h"
-#include "walproof/segment_reader.h"
-#include "walproof/wal_dir.h"
-#include "walproof/wal_reader.h"
-#include "walproof/wal_writer.h"
+#include "walproof/format/crc32c.h"
+#include "walproof/format/fragment.h"
+#include "walproof/io/fs.h"
+#include "walproof/io/posix_fs.h"
+#include "walproof/wal/segment_reader.h"
+#include "walproof/wal/wal_dir.h"
+#include "walproof/wal/wal_reader.h"
+#include "walproof/wal/wal_writer.h"
 
 #ifndef ASSERT_OK
 #define ASSERT_OK(expr)                                 \

@@ -1,7 +1,7 @@
 // WalWriter: every writer rule of docs/format.md ("Writer rules"), one short test each
 // (LevelDB's log_test.cc is the model), then compression, opening, and what
 // happens when the disk fails under the writer (upstream #13027, #8125).
-#include "walproof/wal_writer.h"
+#include "walproof/wal/wal_writer.h"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,7 @@
 
 #include "fault_fs.h"
 #include "wal_test_util.h"
-#include "walproof/posix_fs.h"
+#include "walproof/io/posix_fs.h"
 
 namespace walproof {
 namespace {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "wal_test_util.h"
-#include "walproof/fragment.h"
+#include "walproof/format/fragment.h"
 
 namespace walproof {
 namespace {

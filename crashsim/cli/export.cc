@@ -34,8 +34,8 @@
 #include "crashsim/scenario.h"
 #include "crashsim/sim_fs.h"
 #include "crashsim/workload.h"
-#include "walproof/posix_fs.h"
-#include "walproof/record_codec.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/io/posix_fs.h"
 
 namespace crashsim::cli {
 namespace {

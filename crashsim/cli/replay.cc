@@ -6,7 +6,7 @@
 #include "crashsim/runner.h"
 #include "crashsim/scenario.h"
 #include "crashsim/variants.h"
-#include "walproof/posix_fs.h"
+#include "walproof/io/posix_fs.h"
 
 namespace crashsim::cli {
 

@@ -21,7 +21,7 @@
 #include "crashsim/report.h"
 #include "crashsim/rng.h"
 #include "crashsim/trace_runner.h"
-#include "walproof/posix_fs.h"
+#include "walproof/io/posix_fs.h"
 
 #ifndef CRASHSIM_TRACE_SCRIPTS
 #define CRASHSIM_TRACE_SCRIPTS "crashsim/trace"

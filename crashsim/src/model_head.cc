@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "crashsim/hash.h"
-#include "walproof/record_codec.h"
+#include "walproof/format/record_codec.h"
 
 namespace crashsim {
 

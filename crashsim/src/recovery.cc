@@ -2,13 +2,13 @@
 
 #include "crashsim/hash.h"
 #include "gen/workload.h"
-#include "walproof/checkpoint.h"
-#include "walproof/record_codec.h"
-#include "walproof/repair.h"
-#include "walproof/replay.h"
-#include "walproof/wal_dir.h"
-#include "walproof/wal_reader.h"
-#include "walproof/wal_writer.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/head/replay.h"
+#include "walproof/wal/checkpoint.h"
+#include "walproof/wal/repair.h"
+#include "walproof/wal/wal_dir.h"
+#include "walproof/wal/wal_reader.h"
+#include "walproof/wal/wal_writer.h"
 
 namespace crashsim {
 namespace {

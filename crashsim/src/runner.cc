@@ -17,7 +17,7 @@
 #include "crashsim/crash_builder.h"
 #include "crashsim/hash.h"
 #include "crashsim/rng.h"
-#include "walproof/wal_dir.h"
+#include "walproof/wal/wal_dir.h"
 
 namespace crashsim {
 namespace {

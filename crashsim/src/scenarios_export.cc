@@ -8,8 +8,8 @@
 // chosen sizes; many of their samples name series never created, which both
 // sides drop, so they say little about which samples survive.
 #include "crashsim/scenario.h"
-#include "walproof/record.h"
-#include "walproof/record_codec.h"
+#include "walproof/format/record.h"
+#include "walproof/format/record_codec.h"
 
 namespace crashsim {
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "walproof/fragment.h"
+#include "walproof/format/fragment.h"
 
 namespace crashsim {
 

@@ -5,8 +5,8 @@
 #include <cstring>
 #include <set>
 
-#include "walproof/record_codec.h"
-#include "walproof/segment_reader.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/wal/segment_reader.h"
 
 namespace crashsim {
 namespace {

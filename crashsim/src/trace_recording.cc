@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "crashsim/sha256.h"
-#include "walproof/posix_fs.h"
+#include "walproof/io/posix_fs.h"
 
 namespace crashsim {
 namespace {

@@ -19,7 +19,7 @@
 #include "crashsim/enumerator.h"
 #include "crashsim/process.h"
 #include "crashsim/rng.h"
-#include "walproof/posix_fs.h"
+#include "walproof/io/posix_fs.h"
 
 namespace crashsim {
 namespace {

@@ -1,7 +1,7 @@
 #include "crashsim/variant.h"
 
-#include "walproof/repair.h"
-#include "walproof/replay.h"
+#include "walproof/head/replay.h"
+#include "walproof/wal/repair.h"
 
 namespace crashsim {
 

@@ -7,12 +7,12 @@
 #include "crashsim/forwarding_fs.h"
 #include "crashsim/model_head.h"
 #include "crashsim/variants.h"
-#include "walproof/crc32c.h"
-#include "walproof/record_codec.h"
-#include "walproof/repair.h"
-#include "walproof/segment_reader.h"
-#include "walproof/wal_dir.h"
-#include "walproof/wal_reader.h"
+#include "walproof/format/crc32c.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/wal/repair.h"
+#include "walproof/wal/segment_reader.h"
+#include "walproof/wal/wal_dir.h"
+#include "walproof/wal/wal_reader.h"
 
 namespace crashsim {
 namespace {

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "walproof/checkpoint.h"
-#include "walproof/repair.h"
-#include "walproof/wal_dir.h"
+#include "walproof/wal/checkpoint.h"
+#include "walproof/wal/repair.h"
+#include "walproof/wal/wal_dir.h"
 
 namespace crashsim {
 

@@ -9,9 +9,9 @@
 #include "crashsim/strace_log.h"
 #include "crashsim/trace_oracle.h"
 #include "crashsim/trace_replayer.h"
-#include "walproof/fs.h"
-#include "walproof/record_codec.h"
-#include "walproof/wal_writer.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/io/fs.h"
+#include "walproof/wal/wal_writer.h"
 
 namespace crashsim {
 namespace {

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "gen/records.h"
-#include "walproof/record.h"
-#include "walproof/record_codec.h"
+#include "walproof/format/record.h"
+#include "walproof/format/record_codec.h"
 
 namespace walproof::gen {
 

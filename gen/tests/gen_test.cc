@@ -13,7 +13,7 @@
 #include "gen/choices.h"
 #include "gen/records.h"
 #include "gen/workload.h"
-#include "walproof/record_codec.h"
+#include "walproof/format/record_codec.h"
 
 namespace walproof::gen {
 namespace {

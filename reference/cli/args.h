@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "walproof/status.h"
+#include "walproof/io/status.h"
 
 namespace walproof::cli {
 

@@ -11,11 +11,11 @@
 #include "commands.h"
 #include "data_dir.h"
 #include "wal_location.h"
-#include "walproof/checkpoint.h"
-#include "walproof/posix_fs.h"
-#include "walproof/record_codec.h"
-#include "walproof/wal_dir.h"
-#include "walproof/wal_reader.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/io/posix_fs.h"
+#include "walproof/wal/checkpoint.h"
+#include "walproof/wal/wal_dir.h"
+#include "walproof/wal/wal_reader.h"
 
 namespace walproof::cli {
 

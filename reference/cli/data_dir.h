@@ -6,8 +6,8 @@
 #include <memory>
 #include <string>
 
-#include "walproof/fs.h"
 #include "wal_location.h"
+#include "walproof/io/fs.h"
 
 namespace walproof::cli {
 

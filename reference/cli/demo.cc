@@ -7,9 +7,9 @@
 #include "commands.h"
 #include "data_dir.h"
 #include "wal_location.h"
-#include "walproof/posix_fs.h"
-#include "walproof/record_codec.h"
-#include "walproof/wal_writer.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/io/posix_fs.h"
+#include "walproof/wal/wal_writer.h"
 
 namespace walproof::cli {
 namespace {

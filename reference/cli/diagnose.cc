@@ -15,10 +15,10 @@
 #include "commands.h"
 #include "progress.h"
 #include "wal_location.h"
-#include "walproof/posix_fs.h"
-#include "walproof/record_codec.h"
-#include "walproof/segment_reader.h"
-#include "walproof/wal_dir.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/io/posix_fs.h"
+#include "walproof/wal/segment_reader.h"
+#include "walproof/wal/wal_dir.h"
 
 namespace walproof::cli {
 namespace {

@@ -8,9 +8,9 @@
 #include "args.h"
 #include "commands.h"
 #include "wal_location.h"
-#include "walproof/posix_fs.h"
-#include "walproof/record_codec.h"
-#include "walproof/wal_reader.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/io/posix_fs.h"
+#include "walproof/wal/wal_reader.h"
 
 namespace walproof::cli {
 namespace {

@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "walproof/status.h"
+#include "walproof/io/status.h"
 
 namespace walproof::cli {
 

@@ -10,9 +10,9 @@
 #include "commands.h"
 #include "data_dir.h"
 #include "wal_location.h"
-#include "walproof/posix_fs.h"
-#include "walproof/repair.h"
-#include "walproof/wal_stats.h"
+#include "walproof/io/posix_fs.h"
+#include "walproof/wal/repair.h"
+#include "walproof/wal/wal_stats.h"
 
 namespace walproof::cli {
 

@@ -16,10 +16,10 @@
 #include "args.h"
 #include "commands.h"
 #include "wal_location.h"
-#include "walproof/head.h"
-#include "walproof/head_digest.h"
-#include "walproof/posix_fs.h"
-#include "walproof/replay.h"
+#include "walproof/head/head.h"
+#include "walproof/head/head_digest.h"
+#include "walproof/head/replay.h"
+#include "walproof/io/posix_fs.h"
 
 namespace walproof::cli {
 namespace {

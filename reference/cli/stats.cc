@@ -7,9 +7,9 @@
 #include "commands.h"
 #include "progress.h"
 #include "wal_location.h"
-#include "walproof/posix_fs.h"
-#include "walproof/record.h"
-#include "walproof/wal_stats.h"
+#include "walproof/format/record.h"
+#include "walproof/io/posix_fs.h"
+#include "walproof/wal/wal_stats.h"
 
 namespace walproof::cli {
 namespace {

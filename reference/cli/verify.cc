@@ -6,8 +6,8 @@
 #include "commands.h"
 #include "progress.h"
 #include "wal_location.h"
-#include "walproof/posix_fs.h"
-#include "walproof/wal_stats.h"
+#include "walproof/io/posix_fs.h"
+#include "walproof/wal/wal_stats.h"
 
 namespace walproof::cli {
 namespace {

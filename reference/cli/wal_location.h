@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "walproof/fs.h"
-#include "walproof/wal_dir.h"
+#include "walproof/io/fs.h"
+#include "walproof/wal/wal_dir.h"
 
 namespace walproof::cli {
 

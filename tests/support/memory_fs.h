@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "walproof/fs.h"
+#include "walproof/io/fs.h"
 
 namespace walproof {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "crashsim/fs_state.h"
-#include "walproof/fs.h"
+#include "walproof/io/fs.h"
 
 namespace crashsim {
 

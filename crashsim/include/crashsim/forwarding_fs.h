@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "walproof/fs.h"
+#include "walproof/io/fs.h"
 
 namespace crashsim {
 

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "crashsim/model.h"
-#include "walproof/head.h"
-#include "walproof/head_digest.h"
-#include "walproof/status.h"
+#include "walproof/head/head.h"
+#include "walproof/head/head_digest.h"
+#include "walproof/io/status.h"
 
 namespace crashsim {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "walproof/status.h"
+#include "walproof/io/status.h"
 
 namespace crashsim {
 

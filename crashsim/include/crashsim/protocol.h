@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "walproof/wal_writer.h"
+#include "walproof/wal/wal_writer.h"
 
 namespace crashsim {
 

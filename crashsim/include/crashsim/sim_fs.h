@@ -21,7 +21,7 @@
 #include "crashsim/crash_image.h"
 #include "crashsim/fs_op.h"
 #include "crashsim/fs_state.h"
-#include "walproof/fs.h"
+#include "walproof/io/fs.h"
 
 namespace crashsim {
 

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "walproof/status.h"
+#include "walproof/io/status.h"
 
 namespace crashsim {
 

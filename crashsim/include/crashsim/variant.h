@@ -11,10 +11,10 @@
 #include <memory>
 #include <string>
 
-#include "walproof/checkpoint.h"
-#include "walproof/fs.h"
-#include "walproof/head.h"
-#include "walproof/status.h"
+#include "walproof/head/head.h"
+#include "walproof/io/fs.h"
+#include "walproof/io/status.h"
+#include "walproof/wal/checkpoint.h"
 
 namespace crashsim {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "walproof/fragment.h"
+#include "walproof/format/fragment.h"
 
 namespace crashsim {
 

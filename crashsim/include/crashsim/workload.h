@@ -19,8 +19,8 @@
 #include "crashsim/rng.h"
 #include "crashsim/sim_fs.h"
 #include "gen/workload.h"
-#include "walproof/fs.h"
-#include "walproof/wal_writer.h"
+#include "walproof/io/fs.h"
+#include "walproof/wal/wal_writer.h"
 
 namespace crashsim {
 

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "gen/choices.h"
-#include "walproof/record.h"
+#include "walproof/format/record.h"
 
 namespace walproof::gen {
 

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "gen/choices.h"
-#include "walproof/fragment.h"
+#include "walproof/format/fragment.h"
 
 namespace walproof::gen {
 
