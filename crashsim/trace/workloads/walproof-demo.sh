@@ -9,4 +9,4 @@ work=$3
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 exec "$crashsim" trace record --dir "$work/data" --out "$work/trace" --checker walproof \
-  -- "$walproof" demo "$work/data/wal" --series 20 --scrapes 40 --segment-size 65536
+  -- "$walproof" demo "$work/data/wal" --series 20 --scrapes 400 --segment-size 65536
