@@ -277,7 +277,8 @@ int Faults(const std::vector<std::string>& all) {
     if (!c.args.empty() && ParseFdArg(c.args[0], &fd, &path)) in_dir = under(path);
     if ((c.name == "renameat" || c.name == "renameat2") && c.args.size() > 1 && ParseFdArg(c.args[0], &fd, &path) &&
         ParseQuoted(c.args[1], &rel)) {
-      in_dir = under(rel[0] == '/' ? rel : path + "/" + rel);
+      path = rel[0] == '/' ? rel : path + "/" + rel;
+      in_dir = under(path);
     }
     if (!in_dir || c.ret < 0) continue;
     const std::string what = c.name + " " + (path.size() > dd.size() ? path.substr(dd.size() + 1) : path);
