@@ -8,7 +8,8 @@
 # a checkpoint, a WAL truncation), re-runs it N times with one injected
 # fault each (--faults, default 12: class 5), then checks its crash states
 # with Prometheus itself for about 2/3 of SECONDS and with walproof's
-# recovery for the rest; then the reference writer (`walproof demo`) and the
+# recovery for a sixth, and a scrape trace (an exporter with exemplars); then
+# the reference writer (`walproof demo`) and the
 # teeth writer, correct and broken. Reports (text, JSON, HTML) go to --out
 # (default build/trace-nightly/<date>/). The build dir (default build/dev)
 # must hold crashsim and walproof. Exit 1 when a campaign missed its
@@ -72,6 +73,12 @@ note "Prometheus 2.42 recovers its crash states"
 run prometheus finding "$out/prometheus/trace" --recover prometheus --budget $((budget * 2 / 3))
 note "walproof recovers the same states"
 run prometheus-walproof finding "$out/prometheus/trace" --recover walproof --walproof "$walproof" --budget $((budget / 6))
+
+note "Prometheus 2.42 scraping an exporter with exemplars: recording"
+bash "$trace_dir/workloads/prometheus-scrape.sh" "$crashsim" "$out/scrape" 60 > "$out/scrape-record.log" 2>&1 ||
+  { tail -n 20 "$out/scrape-record.log"; exit 4; }
+grep -E '^(recorded|excluded|self-check)' "$out/scrape-record.log"
+run scrape finding "$out/scrape/trace" --recover prometheus --budget $((budget / 12))
 
 note "the reference writer (walproof demo): no finding expected"
 bash "$trace_dir/workloads/walproof-demo.sh" "$crashsim" "$walproof" "$out/demo" > "$out/demo-record.log" 2>&1 ||

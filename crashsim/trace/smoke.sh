@@ -3,7 +3,8 @@
 # campaign on it. Exit status is the campaign's (0 as expected, 1 not, 4 the
 # recording or the checker could not run).
 # usage: smoke.sh CASE CRASHSIM WALPROOF WORKDIR
-#   CASE: teeth | teeth-skip-fsync | teeth-rename-before-fsync | walproof-demo | prometheus
+#   CASE: teeth | teeth-skip-fsync | teeth-rename-before-fsync | walproof-demo | prometheus |
+#         prometheus-scrape
 set -euo pipefail
 case_name=$1
 crashsim=$2
@@ -35,5 +36,12 @@ case "$case_name" in
       --expect finding --json-out "$work/class4.json"
     exec "$crashsim" trace run "$work/trace" --recover prometheus --quiet --jobs 2 --classes 1,2,3,6 \
       --max-states 16 --json-out "$work/others.json" ;;
+  prometheus-scrape)
+    record bash "$here/workloads/prometheus-scrape.sh" "$crashsim" "$work" 10
+    # No block is written in ten seconds, so 2.42 never fsyncs the data
+    # directory: losing its unsynced entry for wal/ loses what the clean
+    # shutdown fsynced. Every lost-directory-entry state is checked.
+    exec "$crashsim" trace run "$work/trace" --recover prometheus --quiet --jobs 2 --classes 4 --expect finding \
+      --json-out "$work/class4.json" ;;
   *) echo "smoke.sh: unknown case $case_name" >&2; exit 2 ;;
 esac
