@@ -57,6 +57,8 @@
 #include <vector>
 
 #include "walproof/format/record.h"
+#include "walproof/head/head_counters.h"
+#include "walproof/head/label_set.h"
 
 namespace walproof {
 
@@ -70,50 +72,6 @@ struct HeadOptions {
   // block; a WAL alone has none, hence no limit by default.
   int64_t min_valid_time = std::numeric_limits<int64_t>::min();
 };
-
-// What replay did with every entry. Parallel and sequential replay must
-// produce equal counters.
-struct HeadCounters {
-  uint64_t series_created = 0;
-  uint64_t series_aliased = 0;    // a new ref bound to an existing label set
-  uint64_t series_repeated = 0;   // the same ref and labels again: nothing to do
-  uint64_t series_rebound = 0;    // a bound ref moved to another series
-
-  uint64_t samples_appended = 0;
-  uint64_t samples_too_old = 0;
-  uint64_t samples_unknown_ref = 0;
-  uint64_t samples_out_of_order = 0;
-  uint64_t samples_duplicate = 0;
-
-  // Integer and float histograms together.
-  uint64_t histograms_appended = 0;
-  uint64_t histograms_too_old = 0;
-  uint64_t histograms_unknown_ref = 0;
-  uint64_t histograms_out_of_order = 0;
-  uint64_t histograms_duplicate = 0;
-
-  uint64_t tombstones_added = 0;  // intervals
-  uint64_t tombstones_too_old = 0;
-  uint64_t tombstones_empty = 0;
-  uint64_t tombstones_unknown_ref = 0;
-
-  uint64_t exemplars_added = 0;
-  uint64_t exemplars_too_old = 0;
-  uint64_t exemplars_out_of_order = 0;  // duplicates included
-  uint64_t exemplars_unknown_ref = 0;
-
-  uint64_t metadata_set = 0;
-  uint64_t metadata_unknown_ref = 0;
-
-  HeadCounters& operator+=(const HeadCounters& o);
-  bool operator==(const HeadCounters&) const = default;
-};
-
-enum class AppendOutcome : uint8_t { kAppended, kOutOfOrder, kDuplicate };
-
-// Adds one outcome to the float (or histogram) counters.
-void CountFloatOutcome(AppendOutcome outcome, HeadCounters* counters);
-void CountHistogramOutcome(AppendOutcome outcome, HeadCounters* counters);
 
 struct TimeInterval {
   int64_t mint = 0;
@@ -275,7 +233,7 @@ class Head {
   };
 
  private:
-  struct Series;  // defined in head.cc
+  struct Series;  // defined in src/head/series.h
   class RefIndex;
   class LabelIndex;
   class Arena;
@@ -308,11 +266,5 @@ class Head {
   std::string scratch_labels_;  // AddSeries
   std::vector<std::unique_ptr<Lane>> lanes_;  // see SetAppendLanes
 };
-
-// Prometheus's label order (labels.Compare) over encoded label sets.
-int CompareEncodedLabels(std::string_view a, std::string_view b);
-// Encodes / decodes a label set as Head::encoded_labels() returns it.
-std::string EncodeLabelSet(const Labels& labels);
-Labels DecodeLabelSet(std::string_view encoded);
 
 }  // namespace walproof
