@@ -101,7 +101,9 @@ def main():
         log = open(log_path, errors="replace").read()
         notable = [l for l in log.splitlines() if "level=warn" in l or "level=error" in l]
         summary = f"start: {state}\n" + (query_error + "\n" if query_error else "") + "\n".join(notable[-12:])
-        cc.emit(state == "ready", bool(CORRUPTION.search(log)), summary, series)
+        # A query that fails on a checksum is Prometheus reporting the damage too.
+        reported = bool(CORRUPTION.search(log)) or bool(CORRUPTION.search(query_error))
+        cc.emit(state == "ready", reported, summary, series)
         return 0
     finally:
         if proc is not None and proc.poll() is None:
