@@ -248,7 +248,7 @@ TraceRunResult RunTraceCampaign(const LoadedTrace& trace, const CheckerSpec& che
   };
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<Job> todo, done;
+  std::deque<Job> queued, done;
   bool producing = true;
   std::atomic<bool> stop{false};
   std::vector<std::thread> workers;
@@ -258,10 +258,10 @@ TraceRunResult RunTraceCampaign(const LoadedTrace& trace, const CheckerSpec& che
         Job job;
         {
           std::unique_lock<std::mutex> lk(mu);
-          cv.wait(lk, [&] { return !todo.empty() || !producing; });
-          if (todo.empty()) return;
-          job = std::move(todo.front());
-          todo.pop_front();
+          cv.wait(lk, [&] { return !queued.empty() || !producing; });
+          if (queued.empty()) return;
+          job = std::move(queued.front());
+          queued.pop_front();
         }
         cv.notify_all();
         job.report = RunChecker(checker, job.dir, job.stdout_before);
@@ -333,7 +333,7 @@ TraceRunResult RunTraceCampaign(const LoadedTrace& trace, const CheckerSpec& che
         lk.lock();
       }
       if (!wait_all) return;
-      if (todo.empty() && produced == r.checked) return;
+      if (queued.empty() && produced == r.checked) return;
       cv.wait_for(lk, std::chrono::milliseconds(200));
     }
   };
@@ -408,8 +408,8 @@ TraceRunResult RunTraceCampaign(const LoadedTrace& trace, const CheckerSpec& che
       }
       {
         std::unique_lock<std::mutex> lk(mu);
-        cv.wait(lk, [&] { return todo.size() < static_cast<size_t>(2 * std::max(1, opt.jobs)); });
-        todo.push_back(std::move(job));
+        cv.wait(lk, [&] { return queued.size() < static_cast<size_t>(2 * std::max(1, opt.jobs)); });
+        queued.push_back(std::move(job));
       }
       cv.notify_all();
       drain(false);
