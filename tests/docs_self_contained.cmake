@@ -55,7 +55,7 @@ message(STATUS "no tracked file points outside the repository")
 # gone sends the reader nowhere. Checked: every relative Markdown link, and
 # every `backticked` path whose first component is a tracked top-level
 # directory (so upstream paths such as tsdb/wlog are not taken for ours).
-# Names with wildcards or <placeholders> are patterns, not paths.
+# Names with wildcards or <angle-bracketed words> are patterns, not paths.
 execute_process(COMMAND ${git} ls-files RESULT_VARIABLE rc OUTPUT_VARIABLE tracked_files)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "git ls-files failed (exit ${rc})")

@@ -1,6 +1,9 @@
 #include "args.h"
 
 #include <charconv>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
 
 namespace walproof::cli {
 
@@ -16,6 +19,17 @@ const char* ExitCodeName(int code) {
     case kExitUsage: return "usage";
     default: return "cannot_check";
   }
+}
+
+int ReportStop(const char* command, const std::string& dir, bool json, const std::string& error, int exit_code) {
+  std::fprintf(stderr, "walproof %s: %s\n", command, error.c_str());
+  if (json) {
+    std::cout << nlohmann::json{{"dir", dir}, {"status", ExitCodeName(exit_code)}, {"exit_code", exit_code},
+                                {"error", error}}
+                     .dump()
+              << "\n";
+  }
+  return exit_code;
 }
 
 bool Args::Parse(const std::vector<std::string>& argv, const ArgSpec& spec, Args* out,

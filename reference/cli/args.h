@@ -31,6 +31,11 @@ int ExitCodeFor(const Status& st);
 // "usage" or "cannot_check".
 const char* ExitCodeName(int code);
 
+// A read command that could not do its work: the reason on stderr and, with
+// --json, one object on stdout, so a JSON reader gets a document whatever
+// happens. Returns exit_code.
+int ReportStop(const char* command, const std::string& dir, bool json, const std::string& error, int exit_code);
+
 struct ArgSpec {
   std::set<std::string> value_flags;  // take a value
   std::set<std::string> bool_flags;   // take none

@@ -109,16 +109,7 @@ int RunDiagnose(const std::vector<std::string>& argv) {
   }
   const bool json = args.Has("json");
   auto cannot = [&](const std::string& error, int exit_code) {
-    std::fprintf(stderr, "walproof diagnose: %s\n", error.c_str());
-    if (json) {
-      std::cout << nlohmann::json{{"dir", args.positional()[0]},
-                                  {"status", ExitCodeName(exit_code)},
-                                  {"exit_code", exit_code},
-                                  {"error", error}}
-                       .dump()
-                << "\n";
-    }
-    return exit_code;
+    return ReportStop("diagnose", args.positional()[0], json, error, exit_code);
   };
   Fs& fs = PosixFs();
   std::string error;

@@ -231,16 +231,7 @@ int RunReplay(const std::vector<std::string>& argv) {
 
   const bool json = args.Has("json");
   auto cannot = [&](const std::string& error, int exit_code) {
-    std::fprintf(stderr, "walproof replay: %s\n", error.c_str());
-    if (json) {
-      std::cout << nlohmann::json{{"dir", args.positional()[0]},
-                                  {"status", ExitCodeName(exit_code)},
-                                  {"exit_code", exit_code},
-                                  {"error", error}}
-                       .dump()
-                << "\n";
-    }
-    return exit_code;
+    return ReportStop("replay", args.positional()[0], json, error, exit_code);
   };
   Fs& fs = PosixFs();
   auto loc = LocateForReading(fs, args.positional()[0], &error, &code);

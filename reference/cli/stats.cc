@@ -106,18 +106,8 @@ int RunStats(const std::vector<std::string>& argv) {
     return code;
   }
   const bool json = args.Has("json");
-  // A JSON reader gets one object whatever happens; stderr says it too.
   auto cannot = [&](const std::string& error, int exit_code) {
-    std::fprintf(stderr, "walproof stats: %s\n", error.c_str());
-    if (json) {
-      std::cout << nlohmann::json{{"dir", args.positional()[0]},
-                                  {"status", ExitCodeName(exit_code)},
-                                  {"exit_code", exit_code},
-                                  {"error", error}}
-                       .dump()
-                << "\n";
-    }
-    return exit_code;
+    return ReportStop("stats", args.positional()[0], json, error, exit_code);
   };
   Fs& fs = PosixFs();
   std::string error;
