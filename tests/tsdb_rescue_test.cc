@@ -1,0 +1,173 @@
+// Rescue end to end in the library: survey, blocks written and read back,
+// the WAL swapped for an empty one, and an interrupted run settled either
+// way (tsdb/rescue.h, tsdb/rescue_journal.h).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "wal_test_util.h"
+#include "walproof/format/record_codec.h"
+#include "walproof/io/posix_fs.h"
+#include "walproof/tsdb/block_format.h"
+#include "walproof/tsdb/rescue.h"
+#include "walproof/tsdb/rescue_journal.h"
+#include "walproof/wal/wal_writer.h"
+
+namespace walproof::tsdb {
+namespace {
+
+using testutil::TempDir;
+
+constexpr int64_t kH = kDefaultBlockDuration;
+constexpr int64_t kT0 = 1700000000000 / kH * kH + kH - 60000;  // a minute before a boundary
+
+// DATA/wal over two segments: series 1 (floats across a block boundary, with
+// a deletion), 2 (native histograms), 3 (the runaway job), an exemplar and
+// metadata.
+void WriteWal(const std::string& data) {
+  WalWriterOptions options;
+  auto w = WalWriter::Open(PosixFs(), JoinPath(data, "wal"), options);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  std::string rec;
+  rec.clear();
+  EncodeSeries({{1, {{"__name__", "up"}, {"instance", "a:9100"}, {"job", "node"}}},
+                {2, {{"__name__", "lat"}, {"instance", "a:9100"}, {"job", "node"}}},
+                {3, {{"__name__", "up"}, {"instance", "b"}, {"job", "runaway"}}}},
+               &rec);
+  ASSERT_TRUE((*w)->Log(rec).ok());
+  for (int i = 0; i < 8; ++i) {
+    std::vector<RefSample> s = {{1, kT0 + 15000 * i, double(i)}, {3, kT0 + 15000 * i, 1}};
+    rec.clear();
+    EncodeSamples(s, &rec);
+    ASSERT_TRUE((*w)->Log(rec).ok());
+    Histogram h;
+    h.schema = 0;
+    h.zero_threshold = std::ldexp(0.5, -127);
+    h.count = uint64_t(i) * 2;
+    h.sum = i;
+    h.positive_spans = {{0, 1}};
+    h.positive_buckets = {int64_t(i) * 2};
+    rec.clear();
+    EncodeHistogramSamples({{2, kT0 + 15000 * i, h}}, &rec);
+    ASSERT_TRUE((*w)->Log(rec).ok());
+    if (i == 3) {
+      ASSERT_TRUE((*w)->NextSegment().ok());
+    }
+  }
+  rec.clear();
+  EncodeTombstones({{1, kT0, kT0 + 15000}}, &rec);  // deletes the first two samples of series 1
+  ASSERT_TRUE((*w)->Log(rec).ok());
+  rec.clear();
+  EncodeExemplars({{1, kT0 + 15000 * 7, 3, {{"trace_id", "x"}}}}, &rec);
+  ASSERT_TRUE((*w)->Log(rec).ok());
+  rec.clear();
+  EncodeMetadata({{1, 2, "", "up or not"}}, &rec);
+  ASSERT_TRUE((*w)->Log(rec).ok());
+  ASSERT_TRUE((*w)->Close().ok());
+}
+
+RescueOptions DropRunaway() {
+  RescueOptions o;
+  o.drop.push_back(*SeriesSelector::Parse("{job=\"runaway\"}"));
+  return o;
+}
+
+std::string Ulid(size_t i) { return "01H0000000000000000000000" + std::to_string(i); }
+
+TEST(TsdbRescue, SurveySeesEverythingAndWhatIsDropped) {
+  TempDir tmp;
+  WriteWal(tmp.path());
+  auto r = Rescue::Survey(PosixFs(), tmp.path(), tmp.Sub("wal"), DropRunaway());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const RescueSurvey& s = (*r)->survey();
+  EXPECT_EQ(s.last_segment, 1);
+  EXPECT_EQ(s.series.size(), 2u);
+  EXPECT_EQ(s.span.float_samples, 6u);  // 8 minus 2 deleted
+  EXPECT_EQ(s.span.deleted_samples, 2u);
+  EXPECT_EQ(s.span.histogram_samples, 8u);
+  ASSERT_EQ(s.dropped.size(), 1u);
+  EXPECT_EQ(s.dropped[0].labels, "{__name__=\"up\", instance=\"b\", job=\"runaway\"}");
+  EXPECT_EQ(s.dropped[0].samples, 8u);
+  EXPECT_EQ(s.exemplars, 1u);
+  EXPECT_EQ(s.metadata, 1u);
+  EXPECT_EQ(s.block_starts, (std::vector<int64_t>{kT0 + 60000 - kH, kT0 + 60000}));
+  ASSERT_FALSE(s.top_targets.empty());
+  EXPECT_EQ(s.top_targets[0].name, "node/a:9100");
+  EXPECT_EQ(s.top_targets[0].series, 2u);
+}
+
+TEST(TsdbRescue, BlocksReadBackThenTheWalIsEmpty) {
+  TempDir tmp;
+  WriteWal(tmp.path());
+  auto r = Rescue::Survey(PosixFs(), tmp.path(), tmp.Sub("wal"), DropRunaway());
+  ASSERT_TRUE(r.ok());
+  std::vector<BlockSummary> blocks;
+  ASSERT_TRUE((*r)->WriteBlocks(PosixFs(), Ulid, nullptr, &blocks).ok());
+  ASSERT_EQ(blocks.size(), 2u);
+  EXPECT_EQ(blocks[0].float_samples + blocks[1].float_samples, 6u);
+  EXPECT_EQ(blocks[0].histogram_samples + blocks[1].histogram_samples, 8u);
+  // Four samples of each series before the boundary; two floats deleted.
+  EXPECT_EQ(blocks[0].float_samples, 2u);
+  EXPECT_EQ(blocks[0].histogram_samples, 4u);
+  // The journal names both blocks until the WAL is swapped.
+  auto journal = ReadRescueJournal(PosixFs(), tmp.path());
+  ASSERT_TRUE(journal.ok() && *journal);
+  EXPECT_EQ((*journal)->ulids, (std::vector<std::string>{Ulid(0), Ulid(1)}));
+  ASSERT_TRUE(SwapInEmptyWal(PosixFs(), tmp.path(), 1).ok());
+  EXPECT_TRUE(*IsRescuedWal(PosixFs(), tmp.Sub("wal"), 1));
+  EXPECT_FALSE(*ReadRescueJournal(PosixFs(), tmp.path()));
+  EXPECT_EQ(*PosixFs().Stat(tmp.Sub(kRescueOldWalName)), FileKind::kMissing);
+  Head head;
+  ReplayReport report;
+  ASSERT_TRUE(ReplaySequential(PosixFs(), tmp.Sub("wal"), &head, {}, &report).ok());
+  EXPECT_EQ(head.num_series(), 0u);
+  EXPECT_EQ(*PosixFs().Stat(tmp.Sub(Ulid(0))), FileKind::kDir);
+}
+
+TEST(TsdbRescue, InterruptedBeforeTheSwapIsUndone) {
+  TempDir tmp;
+  WriteWal(tmp.path());
+  auto r = Rescue::Survey(PosixFs(), tmp.path(), tmp.Sub("wal"), DropRunaway());
+  ASSERT_TRUE(r.ok());
+  std::vector<BlockSummary> blocks;
+  ASSERT_TRUE((*r)->WriteBlocks(PosixFs(), Ulid, nullptr, &blocks).ok());
+  // A half-written third directory, as a crash inside a block leaves.
+  ASSERT_TRUE(PosixFs().MakeDir(tmp.Sub(Ulid(1) + kTmpForCreationSuffix)).ok());
+  SettleOutcome outcome;
+  std::string what;
+  ASSERT_TRUE(SettleInterruptedRescue(PosixFs(), tmp.path(), &outcome, &what).ok());
+  EXPECT_EQ(outcome, SettleOutcome::kUndone);
+  EXPECT_EQ(what, "an interrupted rescue left the WAL intact; its 3 block director(ies) were removed and the "
+                  "rescue starts over");
+  EXPECT_EQ(*PosixFs().Stat(tmp.Sub(Ulid(0))), FileKind::kMissing);
+  EXPECT_EQ(*PosixFs().Stat(tmp.Sub(Ulid(1))), FileKind::kMissing);
+  EXPECT_FALSE(*ReadRescueJournal(PosixFs(), tmp.path()));
+  EXPECT_FALSE(*IsRescuedWal(PosixFs(), tmp.Sub("wal"), 1));
+}
+
+TEST(TsdbRescue, InterruptedBetweenTheRenamesIsFinished) {
+  TempDir tmp;
+  WriteWal(tmp.path());
+  auto r = Rescue::Survey(PosixFs(), tmp.path(), tmp.Sub("wal"), DropRunaway());
+  ASSERT_TRUE(r.ok());
+  std::vector<BlockSummary> blocks;
+  ASSERT_TRUE((*r)->WriteBlocks(PosixFs(), Ulid, nullptr, &blocks).ok());
+  // The state after DATA/wal -> wal.rescue.old and before the new WAL's
+  // rename: build wal.rescue.new by swapping elsewhere and moving it back.
+  ASSERT_TRUE(PosixFs().Rename(tmp.Sub("wal"), tmp.Sub(kRescueOldWalName)).ok());
+  ASSERT_TRUE(PosixFs().MakeDir(tmp.Sub(kRescueNewWalName)).ok());
+  ASSERT_TRUE(PosixFs().MakeDir(JoinPath(tmp.Sub(kRescueNewWalName), "checkpoint.00000001")).ok());
+  ASSERT_TRUE(WriteWholeFile(PosixFs(), JoinPath(tmp.Sub(kRescueNewWalName), "checkpoint.00000001/00000000"), "").ok());
+  ASSERT_TRUE(WriteWholeFile(PosixFs(), JoinPath(tmp.Sub(kRescueNewWalName), "00000002"), "").ok());
+  SettleOutcome outcome;
+  std::string what;
+  ASSERT_TRUE(SettleInterruptedRescue(PosixFs(), tmp.path(), &outcome, &what).ok());
+  EXPECT_EQ(outcome, SettleOutcome::kFinished);
+  EXPECT_TRUE(*IsRescuedWal(PosixFs(), tmp.Sub("wal"), 1));
+  EXPECT_EQ(*PosixFs().Stat(tmp.Sub(kRescueOldWalName)), FileKind::kMissing);
+  EXPECT_EQ(*PosixFs().Stat(tmp.Sub(Ulid(0))), FileKind::kDir);
+  EXPECT_FALSE(*ReadRescueJournal(PosixFs(), tmp.path()));
+}
+
+}  // namespace
+}  // namespace walproof::tsdb
