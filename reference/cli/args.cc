@@ -66,6 +66,7 @@ bool Args::Parse(const std::vector<std::string>& argv, const ArgSpec& spec, Args
         value = argv[++i];
       }
       args.values_[name] = *value;
+      args.all_values_[name].push_back(*value);
     } else {
       *error = "unknown option --" + name;
       return false;
@@ -80,6 +81,11 @@ bool Args::Has(const std::string& flag) const { return bools_.count(flag) || val
 std::string Args::Get(const std::string& flag, const std::string& fallback) const {
   auto it = values_.find(flag);
   return it == values_.end() ? fallback : it->second;
+}
+
+std::vector<std::string> Args::GetAll(const std::string& flag) const {
+  auto it = all_values_.find(flag);
+  return it == all_values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 bool Args::GetInt(const std::string& flag, long long fallback, long long* out,

@@ -51,12 +51,15 @@ class Args {
   const std::vector<std::string>& positional() const { return positional_; }
   bool Has(const std::string& flag) const;
   std::string Get(const std::string& flag, const std::string& fallback = "") const;
+  // Every value a repeatable flag was given, in order (Get returns the last).
+  std::vector<std::string> GetAll(const std::string& flag) const;
   // Integer flag; false (and *error set) when present but not a number.
   bool GetInt(const std::string& flag, long long fallback, long long* out, std::string* error) const;
 
  private:
   std::vector<std::string> positional_;
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> all_values_;
   std::set<std::string> bools_;
 };
 

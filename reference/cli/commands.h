@@ -22,6 +22,7 @@ extern const Command kDiagnoseCommand;
 extern const Command kReplayCommand;
 extern const Command kRepairCommand;
 extern const Command kCheckpointCommand;
+extern const Command kRescueCommand;
 
 // Parses argv for `command`; on --help prints the help and sets *exit_code 0,
 // on a usage error prints it and sets *exit_code 2; returns false in both cases.

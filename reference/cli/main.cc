@@ -12,7 +12,7 @@ namespace {
 
 const Command* const kCommands[] = {&kVerifyCommand,  &kStatsCommand,  &kDumpCommand,
                                     &kDiagnoseCommand, &kReplayCommand, &kRepairCommand,
-                                    &kCheckpointCommand, &kDemoCommand};
+                                    &kCheckpointCommand, &kRescueCommand, &kDemoCommand};
 
 void PrintUsage(FILE* out) {
   std::fprintf(out,

@@ -9,6 +9,7 @@
 #include "args.h"
 #include "commands.h"
 #include "data_dir.h"
+#include "file_copy.h"
 #include "wal_location.h"
 #include "walproof/io/posix_fs.h"
 #include "walproof/wal/repair.h"
@@ -18,27 +19,6 @@ namespace walproof::cli {
 
 namespace {
 
-
-Status CopyFile(Fs& fs, const std::string& from, const std::string& to) {
-  auto in = fs.OpenForRead(from);
-  if (!in.ok()) return in.status();
-  auto out = fs.Create(to);
-  if (!out.ok()) return out.status();
-  std::string buf;
-  size_t written = 0;
-  const uint64_t size = (*in)->Size();
-  for (uint64_t off = 0; off < size;) {
-    buf.resize(static_cast<size_t>(std::min<uint64_t>(1 << 20, size - off)));
-    size_t got = 0;
-    WALPROOF_RETURN_IF_ERROR((*in)->Read(off, buf.size(), buf.data(), &got));
-    if (got == 0) break;
-    buf.resize(got);
-    WALPROOF_RETURN_IF_ERROR((*out)->Append(buf, &written));
-    off += got;
-  }
-  WALPROOF_RETURN_IF_ERROR((*out)->Sync());
-  return (*out)->Close();
-}
 
 // Copies every existing file the repair will change or delete into
 // `backup`, refusing to overwrite anything already there.
