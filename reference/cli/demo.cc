@@ -14,25 +14,40 @@
 namespace walproof::cli {
 namespace {
 
+// Native histogram j at scrape k: schema 0, the default zero threshold,
+// zero count k + j, two positive buckets of k each, count 3k + j, sum 1.5k + j.
+Histogram DemoHistogram(long long j, long long k) {
+  Histogram h;
+  h.schema = 0;
+  h.zero_threshold = 0x1p-128;
+  h.zero_count = static_cast<uint64_t>(k + j);
+  h.count = static_cast<uint64_t>(3 * k + j);
+  h.sum = 1.5 * double(k) + double(j);
+  h.positive_spans = {{0, 2}};
+  h.positive_buckets = {k, 0};  // deltas: k, then k again
+  return h;
+}
+
 int RunDemo(const std::vector<std::string>& argv) {
   Args args;
   int code = 0;
   ArgSpec spec{.value_flags = {"series", "scrapes", "compression", "start-ms", "interval-ms",
-                               "segment-size"},
+                               "segment-size", "histograms"},
                .bool_flags = {}};
   if (!ParseOrExit(kDemoCommand, argv, spec, 1, &args, &code)) return code;
-  long long series = 0, scrapes = 0, start = 0, interval = 0, segment_size = 0;
+  long long series = 0, scrapes = 0, start = 0, interval = 0, segment_size = 0, histograms = 0;
   std::string error;
   WalWriterOptions options;
   if (!args.GetInt("series", 100, &series, &error) || !args.GetInt("scrapes", 120, &scrapes, &error) ||
       !args.GetInt("start-ms", 1700000000000LL, &start, &error) ||
-      !args.GetInt("interval-ms", 15000, &interval, &error) ||
+      !args.GetInt("interval-ms", 15000, &interval, &error) || !args.GetInt("histograms", 0, &histograms, &error) ||
       !args.GetInt("segment-size", static_cast<long long>(kDefaultSegmentSize), &segment_size, &error)) {
     std::fprintf(stderr, "walproof demo: %s\n", error.c_str());
     return kExitUsage;
   }
-  if (series < 1 || scrapes < 1 || interval < 1) {
-    std::fprintf(stderr, "walproof demo: --series, --scrapes and --interval-ms must be positive\n");
+  if (series < 1 || scrapes < 1 || interval < 1 || histograms < 0) {
+    std::fprintf(stderr, "walproof demo: --series, --scrapes and --interval-ms must be positive, --histograms not "
+                 "negative\n");
     return kExitUsage;
   }
   if (!ParseCompression(args.Get("compression", "snappy").c_str(), &options.compression)) {
@@ -79,6 +94,10 @@ int RunDemo(const std::vector<std::string>& argv) {
     refs.push_back({static_cast<uint64_t>(i + 1),
                     {{"__name__", "walproof_demo"}, {"instance", "demo"}, {"series", std::to_string(i)}}});
   }
+  for (long long j = 0; j < histograms; ++j) {
+    refs.push_back({static_cast<uint64_t>(series + j + 1),
+                    {{"__name__", "walproof_demo_histogram"}, {"instance", "demo"}, {"series", std::to_string(j)}}});
+  }
   std::string rec;
   EncodeSeries(refs, &rec);
   if (Status st = (*writer)->Log(rec); !st.ok()) return fail(st);
@@ -91,6 +110,12 @@ int RunDemo(const std::vector<std::string>& argv) {
     rec.clear();
     EncodeSamples(samples, &rec);
     if (Status st = (*writer)->Log(rec); !st.ok()) return fail(st);
+    if (histograms == 0) continue;
+    std::vector<RefHistogramSample> hs;
+    for (long long j = 0; j < histograms; ++j) hs.push_back({static_cast<uint64_t>(series + j + 1), start + k * interval, DemoHistogram(j, k)});
+    rec.clear();
+    EncodeHistogramSamples(hs, &rec);
+    if (Status st = (*writer)->Log(rec); !st.ok()) return fail(st);
   }
   // Delete series 0's first ten samples, so readers must apply tombstones.
   rec.clear();
@@ -100,6 +125,9 @@ int RunDemo(const std::vector<std::string>& argv) {
 
   std::printf("wrote %s: %lld series x %lld scrapes (%lld samples), 1 tombstone, %s compression\n",
               dir.c_str(), series, scrapes, series * scrapes, CompressionName(options.compression));
+  if (histograms > 0) {
+    std::printf("and %lld native histogram series x %lld scrapes\n", histograms, scrapes);
+  }
   return kExitOk;
 }
 
@@ -108,13 +136,17 @@ int RunDemo(const std::vector<std::string>& argv) {
 const Command kDemoCommand = {
     "demo", "write a small WAL with known contents",
     "usage: walproof demo DIR [--series N] [--scrapes M] [--compression none|snappy|zstd]\n"
-    "                            [--start-ms T] [--interval-ms I] [--segment-size BYTES]\n\n"
+    "                            [--start-ms T] [--interval-ms I] [--segment-size BYTES]\n"
+    "                            [--histograms H]\n\n"
     "Writes a WAL into DIR (created if missing; a new segment after any existing\n"
     "ones; DATA/wal when DIR is a Prometheus data directory DATA; refused when DIR\n"
     "holds files but no WAL): one Series record with refs 1..N, labels __name__=\"walproof_demo\",\n"
     "instance=\"demo\", series=\"<i>\" for i in 0..N-1; then M Samples records, scrape k\n"
     "at T + k*I with value i*1000 + k for series i; then one Tombstones record deleting\n"
-    "series 0 over [T, T + 9*I]. Syncs and closes.\n\n"
+    "series 0 over [T, T + 9*I]. Syncs and closes.\n"
+    "With --histograms H, also H native histogram series walproof_demo_histogram\n"
+    "(refs N+1..N+H, series=\"<j>\"), one HistogramSamples record after each scrape:\n"
+    "schema 0, zero count k+j, two buckets of k, count 3k+j, sum 1.5k+j.\n\n"
     "Defaults: N=100, M=120, snappy, T=1700000000000, I=15000, segment size 128 MiB.\n\n"
     "Into an existing directory, takes the data directory's lock (when DIR is DATA/wal)\n"
     "and refuses while any other process has a file under it open or mapped, or cannot\n"
