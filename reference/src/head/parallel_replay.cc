@@ -32,11 +32,13 @@
 // at most kShardQueue batches behind the router.
 #include <algorithm>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "head/parallel_replay.h"
 #include "head/replay_timing.h"
+#include "head/thread_name.h"
 #include "walproof/head/replay.h"
 
 namespace walproof {
@@ -72,8 +74,18 @@ Status ParallelReplay::Run(ReplayReport* report) {
     to_shard_.push_back(std::make_unique<Channel<Piece*>>(kShardQueue));
   }
   std::vector<std::thread> threads;
-  for (size_t s = 0; s < shards_; ++s) threads.emplace_back([this, s] { ShardLoop(s); });
-  for (size_t r = 0; r < readers_; ++r) threads.emplace_back([this] { ReadLoop(); });
+  for (size_t s = 0; s < shards_; ++s) {
+    threads.emplace_back([this, s] {
+      NameThisThread("wp-shard-" + std::to_string(s));
+      ShardLoop(s);
+    });
+  }
+  for (size_t r = 0; r < readers_; ++r) {
+    threads.emplace_back([this, r] {
+      NameThisThread("wp-reader-" + std::to_string(r));
+      ReadLoop();
+    });
+  }
 
   // The router applies each piece in WAL order; false once a part ended
   // badly (its status is then the result).
