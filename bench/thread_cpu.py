@@ -97,11 +97,14 @@ def busy_series(samples):
 
 def cpu_seconds(samples):
     """CPU seconds used between the first and the last sample, per thread name
-    (threads sharing a name are summed) and in total."""
+    (threads sharing a name are summed) and in total. A thread that ended
+    before the last sample counts with what it had used when last seen."""
     if len(samples) < 2:
         return 0.0, {}
-    first, last = samples[0][1], samples[-1][1]
+    first, last_seen = samples[0][1], {}
+    for _, times, _ in samples:
+        last_seen.update(times)
     by_name = {}
-    for tid, (name, cpu) in last.items():
+    for tid, (name, cpu) in last_seen.items():
         by_name[name] = by_name.get(name, 0.0) + cpu - first.get(tid, (name, 0.0))[1]
     return sum(by_name.values()), by_name
