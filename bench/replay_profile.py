@@ -122,25 +122,28 @@ def walproof_run(walproof, data, threads):
         raise SystemExit(f"walproof replay exited {proc.returncode}")
     report = json.loads(out)
     # The process's own count: the sampler misses its last 100 ms.
-    _, by_thread = thread_cpu.cpu_seconds(sampler.samples)
+    # Only the replay: the CLI goes on to compute the head's digest.
+    samples = sampler.window(0, report["seconds"] + 0.1)
+    _, by_thread = thread_cpu.cpu_seconds(samples)
     return {"seconds": report["seconds"], "peak_rss_bytes": report["peak_rss_bytes"],
             "cpu_seconds": report["cpu_seconds"],
             "threads_cpu": by_thread, "phases": report["phases"], "digest": report["digest"],
-            "samples": report["samples"], "series": report["series"], "busy": thread_cpu.busy_series(sampler.samples),
-            "names": thread_names(sampler.samples)}
+            "samples": report["samples"], "series": report["series"], "busy": thread_cpu.busy_series(samples),
+            "names": thread_names(samples)}
 
 
 def busiest_lines(busy, names, top=4):
-    """Chart lines: the total, then the busiest threads (by name)."""
-    per_name = {}
+    """Chart lines: the total, then the busiest threads. Go names every thread
+    "prometheus", so threads are told apart by rank when names repeat."""
+    per_tid = {}
     for t, _, per in busy:
         for tid, cores in per.items():
-            per_name.setdefault(names.get(tid, str(tid)), {}).setdefault(t, 0.0)
-            per_name[names.get(tid, str(tid))][t] += cores
-    ranked = sorted(per_name.items(), key=lambda kv: -sum(kv[1].values()))[:top]
+            per_tid.setdefault(tid, []).append((t, cores))
+    ranked = sorted(per_tid.items(), key=lambda kv: -sum(c for _, c in kv[1]))[:top]
+    repeated = len(set(names.values())) < len(names)
     lines = [("all threads", [(t, total) for t, total, _ in busy])]
-    for name, pts in ranked:
-        lines.append((name, sorted(pts.items())))
+    for rank, (tid, pts) in enumerate(ranked, 1):
+        lines.append((f"busiest thread {rank}" if repeated else names.get(tid, str(tid)), pts))
     return lines
 
 
@@ -202,9 +205,6 @@ def main():
         panels = [(f"Prometheus 2.42: replay {prom['seconds']:.1f} s", busiest_lines(prom["busy"], prom["names"])),
                   (f"walproof, {args.threads} threads: replay {wp['seconds']:.1f} s",
                    busiest_lines(wp["busy"], wp["names"]))]
-        # Thread ids mean little to a reader: name Prometheus's by rank, walproof's by role.
-        panels[0] = (panels[0][0], [panels[0][1][0]] + [(f"busiest thread {i}", pts)
-                                                        for i, (_, pts) in enumerate(panels[0][1][1:], 1)])
         svg = args.out + ".svg"
         svg_chart.chart(svg, f"CPU cores busy during WAL replay ({cores} cores)", panels, ymax=cores)
         summary = {"prometheus": {k: v for k, v in prom.items() if k not in ("busy", "names")},
