@@ -10,10 +10,12 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "args.h"
 #include "commands.h"
 #include "progress.h"
+#include "replay_model.h"
 #include "wal_location.h"
 #include "walproof/format/record_codec.h"
 #include "walproof/io/posix_fs.h"
@@ -24,11 +26,6 @@ namespace walproof::cli {
 namespace {
 
 constexpr double kBlockRangeHours = 2.0;
-// Figures measured on a 2-core machine (docs/format.md, "Replay figures"): Prometheus 2.42
-// replays about 115 MB of WAL per second and its head costs about 3.5 KB per
-// series at the seed scale (1.05 GB for 300k series x 600 samples).
-constexpr double kPrometheusReplayBytesPerSecond = 115e6;
-constexpr double kPrometheusBytesPerSeries = 3500;
 
 struct SegmentSummary {
   int index = 0;
@@ -93,6 +90,13 @@ SegmentSummary Summarize(Fs& fs, std::vector<SegmentFile> files, bool in_checkpo
     s.io_error = reader.status();
   }
   return s;
+}
+
+nlohmann::json EstimateJson(const ReplayEstimate& e) {
+  nlohmann::json parts = nlohmann::json::array();
+  for (const ReplayEstimate::Part& p : e.parts) parts.push_back({{"part", p.name}, {"cpu_seconds", p.cpu_seconds}});
+  return {{"seconds", e.seconds}, {"cpu_seconds", e.cpu_seconds}, {"cores", e.cores}, {"bound", e.bound},
+          {"memory_bytes", e.memory_bytes}, {"parts", parts}};
 }
 
 std::string Hours(int64_t ms) {
@@ -166,10 +170,12 @@ int RunDiagnose(const std::vector<std::string>& argv) {
   std::optional<int64_t> min_t, max_t;
   const CorruptionInfo* first_corruption = checkpoint && checkpoint->corruption ? &*checkpoint->corruption : nullptr;
   uint64_t samples = checkpoint ? checkpoint->samples : 0;
+  uint64_t replay_series = checkpoint ? checkpoint->series : 0;
   for (const SegmentSummary& s : summaries) {
     if (s.index < first_replayed) continue;
     replay_bytes += s.bytes;
     samples += s.samples;
+    replay_series += s.series;
     if (s.min_t) min_t = min_t ? std::min(*min_t, *s.min_t) : *s.min_t;
     if (s.max_t) max_t = max_t ? std::max(*max_t, *s.max_t) : *s.max_t;
     if (!first_corruption && s.corruption) first_corruption = &*s.corruption;
@@ -214,8 +220,9 @@ int RunDiagnose(const std::vector<std::string>& argv) {
   }
   size_t behind = cp && !listing->segments.empty() && listing->segments.back() > cp->index
                       ? static_cast<size_t>(listing->segments.back() - cp->index) : listing->segments.size();
-  double est_seconds = replay_bytes / kPrometheusReplayBytesPerSecond;
-  double est_memory = label_sets.size() * kPrometheusBytesPerSeries + samples * 1.5;
+  const ReplayEstimate est = EstimatePrometheusReplay(
+      {.bytes = replay_bytes, .samples = samples, .series_entries = replay_series},
+      std::max(1u, std::thread::hardware_concurrency()));
 
   const int exit_code = findings.empty() ? kExitOk : kExitFound;
   if (json) {
@@ -237,8 +244,9 @@ int RunDiagnose(const std::vector<std::string>& argv) {
         {"distinct_series", label_sets.size()},
         {"samples", samples},
         {"first_corruption", first_corruption ? nlohmann::json(first_corruption->ToString()) : nlohmann::json(nullptr)},
-        {"estimated_prometheus_replay_seconds", est_seconds},
-        {"estimated_prometheus_memory_bytes", est_memory},
+        {"estimated_prometheus_replay_seconds", est.seconds},
+        {"estimated_prometheus_memory_bytes", est.memory_bytes},
+        {"estimate", EstimateJson(est)},
         {"findings", findings},
     };
     std::cout << j.dump() << "\n";
@@ -278,8 +286,13 @@ int RunDiagnose(const std::vector<std::string>& argv) {
               replay_bytes / 1e6);
   std::printf("first corruption     %s\n", first_corruption ? first_corruption->ToString().c_str() : "none");
   if (!other_names.empty()) std::printf("not read             %s\n", JoinNames(other_names).c_str());
-  std::printf("estimate             Prometheus 2.42 replay ~%.1f s on 2 cores, head memory ~%.0f MB "
-              "(rough: from the figures in docs/format.md)\n", est_seconds, est_memory / 1e6);
+  std::printf("estimate             Prometheus 2.42 replay ~%.1f s on %u cores (%.1f CPU s), peak memory "
+              "~%.0f MB; bound by %s\n", est.seconds, est.cores, est.cpu_seconds, est.memory_bytes / 1e6,
+              est.bound.c_str());
+  for (const ReplayEstimate::Part& p : est.parts) {
+    std::printf("                       %5.1f CPU s  %s\n", p.cpu_seconds, p.name.c_str());
+  }
+  std::printf("                     (a model of 2.42's measured replay: docs/replay-time.md)\n");
   if (findings.empty()) {
     std::printf("\nno problems found\n");
     return kExitOk;
@@ -299,8 +312,10 @@ const Command kDiagnoseCommand = {
     "number and size of segments, the checkpoint and how far behind it is, the time\n"
     "span of the samples against the 2 h block range (a WAL spanning far more than\n"
     "~3 h means checkpoints are failing), series churn, the first corruption,\n"
-    "leftovers of interrupted work, and a rough estimate of Prometheus' replay time\n"
-    "and memory.\n\n"
+    "leftovers of interrupted work, and an estimate of Prometheus 2.42's replay on\n"
+    "this machine's cores: time, CPU and peak memory, part by part (reading and\n"
+    "decoding, processWALSamples, series creation, allocation and GC), and which\n"
+    "part bounds it (a model of measured replays: docs/replay-time.md).\n\n"
     "  --json   one JSON object; its status is \"clean\", \"findings\" or \"cannot_check\"\n"
     "           (then only dir, status, exit_code and error), as the exit code says.\n\n"
     "Exit codes: 0 no problem found; 1 findings (listed: corruption, leftovers, ...);\n"

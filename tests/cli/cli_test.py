@@ -422,6 +422,34 @@ def test_busy_dir(tmp):
               "nor demo into the existing dir")
 
 
+def test_diagnose_estimate(tmp):
+    """The replay estimate follows the WAL's shape: in a WAL of many series
+    and one scrape series creation outweighs the appends, in one of few series
+    scraped many times the appends are the largest part; the parts add up to
+    the CPU total."""
+    shapes = {"many-series": ("20000", "1"), "many-samples": ("10", "20000")}
+    est = {}
+    for name, (series, scrapes) in shapes.items():
+        wal = os.path.join(tmp, "estimate-" + name)
+        r = run("demo", wal, "--series", series, "--scrapes", scrapes)
+        check(r.returncode == 0, f"demo writes the {name} WAL")
+        r = run("diagnose", wal, "--json")
+        e = json.loads(r.stdout)["estimate"]
+        est[name] = e
+        check(abs(sum(p["cpu_seconds"] for p in e["parts"]) - e["cpu_seconds"]) < 1e-9 and e["seconds"] > 0,
+              f"diagnose --json on {name}: the parts add up to the CPU total, the time is positive")
+        r = run("diagnose", wal)
+        check("bound by" in r.stdout and "docs/replay-time.md" in r.stdout,
+              f"diagnose on {name} says what bounds the replay and where the model comes from")
+    def part(name, prefix):
+        return next(p["cpu_seconds"] for p in est[name]["parts"] if p["part"].startswith(prefix))
+
+    check(part("many-series", "series creation") > 10 * part("many-series", "processWALSamples"),
+          "many series, one scrape: series creation costs more than the appends, tenfold")
+    check(est["many-samples"]["parts"][0]["part"].startswith("processWALSamples"),
+          "few series, many scrapes: processWALSamples is the largest part")
+
+
 def main():
     global WALPROOF
     ap = argparse.ArgumentParser()
@@ -438,6 +466,7 @@ def main():
         test_corrupt_exit_codes(tmp, clean)
         test_permission_denied()
         test_busy_dir(tmp)
+        test_diagnose_estimate(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if failures:
