@@ -40,6 +40,9 @@ ROOT = os.path.dirname(HERE)
 # 2.42's (tsdb/head_wal.go, tsdb/head.go, tsdb/wlog, tsdb/record) and Go's
 # runtime's. Allocation made while appending counts as allocation, and a
 # mark assist as garbage collection: the profile cannot tell who caused it.
+# loadWAL runs three kinds of goroutine: one reads and decodes records (a
+# closure, "loadWAL.funcN"), the loop of loadWAL itself creates series and
+# deals samples out by ref, and GOMAXPROCS workers run processWALSamples.
 CATEGORIES = [
     ("garbage collection", ["runtime.gcBgMarkWorker", "runtime.gcAssistAlloc", "runtime.bgsweep",
                             "runtime.bgscavenge", "runtime.gcDrain", "runtime.sweepone",
@@ -52,8 +55,9 @@ CATEGORIES = [
                                         "xxhash"]),
     # Series lookups by ref (stripeSeries.getByID) happen inside it.
     ("processWALSamples (appends)", ["processWALSamples", "(*memSeries).append", "chunkenc."]),
-    ("WAL reading and decoding", ["wlog.(*Reader)", "wal.(*Reader)", "record.(*Decoder)", "(*Head).loadWAL",
+    ("WAL reading and decoding", ["wlog.(*Reader)", "wal.(*Reader)", "record.(*Decoder)", "(*Head).loadWAL.func",
                                   "snappy", "encoding.(*Decbuf)", "crc32"]),
+    ("loadWAL loop: dealing samples out", ["(*Head).loadWAL"]),
     ("scheduler, channels, locks", ["runtime.schedule", "runtime.findrunnable", "runtime.chan",
                                     "runtime.selectgo", "runtime.lock", "runtime.futex", "runtime.mcall",
                                     "runtime.park_m", "runtime.usleep", "sync.", "runtime.notesleep",
