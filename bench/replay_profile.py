@@ -116,6 +116,20 @@ def prometheus_run(data, work, timeout):
                            for name in parts}}
 
 
+def gogc_runs(data, work, timeout, values):
+    """Replay time and peak RSS of Prometheus under other GOGC settings (the
+    garbage collector's target: a higher one collects less often and lets
+    the heap grow further)."""
+    out = []
+    for gogc in values:
+        copy = copy_data(data, os.path.join(work, "prom-gogc"))
+        with Server(copy, log_name=f"gogc-{gogc}.log", env={"GOGC": gogc}) as srv:
+            r = srv.replay(timeout)
+        out.append((gogc, r["seconds"], r["peak_rss_bytes"]))
+        print(f"   GOGC={gogc}: replay {r['seconds']:.2f} s, peak RSS {r['peak_rss_bytes'] / 1e6:.0f} MB", flush=True)
+    return out
+
+
 def walproof_run(walproof, data, threads):
     args = [walproof, "replay", os.path.join(data, "wal"), "--json"]
     args += ["--sequential"] if threads == 1 else ["--threads", str(threads)]
@@ -172,6 +186,7 @@ def main():
     ap.add_argument("--workdir", help="where WALs and profiles go (default: a temp dir, removed after)")
     ap.add_argument("--out", default="replay-profile", help="prefix of the JSON and SVG written")
     ap.add_argument("--timeout", type=int, default=1800)
+    ap.add_argument("--gogc", default="", help="also replay with these GOGC values, e.g. 50,200,off")
     args = ap.parse_args()
     if not os.path.exists(args.walproof):
         raise SystemExit(f"{args.walproof} not found: run scripts/build.sh dev")
@@ -183,6 +198,10 @@ def main():
         prom = prometheus_run(data, work, args.timeout)
         print(f"   {prom['seconds']:.2f} s replay, {prom['cpu_seconds']:.1f} CPU s, "
               f"{prom['profiles']} profile windows", flush=True)
+        gogc = []
+        if args.gogc:
+            print(f"== Prometheus replay with GOGC={args.gogc}", flush=True)
+            gogc = gogc_runs(data, work, args.timeout, args.gogc.split(","))
         print(f"== walproof replay, {args.threads} threads", flush=True)
         wp = walproof_run(args.walproof, data, args.threads)
         cores = os.cpu_count() or 1
@@ -211,7 +230,11 @@ def main():
                    busiest_lines(wp["busy"], wp["names"]))]
         svg = args.out + ".svg"
         svg_chart.chart(svg, f"CPU cores busy during WAL replay ({cores} cores)", panels, ymax=cores)
-        summary = {"prometheus": {k: v for k, v in prom.items() if k not in ("busy", "names")},
+        if gogc:
+            print(f"\nPrometheus under GOGC (default 100: {prom['seconds']:.2f} s, "
+                  f"{prom['peak_rss_bytes'] / 1e6:.0f} MB, profiled): " +
+                  "; ".join(f"GOGC={g} {t:.2f} s {m / 1e6:.0f} MB" for g, t, m in gogc))
+        summary = {"prometheus": {k: v for k, v in prom.items() if k not in ("busy", "names")}, "gogc": gogc,
                    "walproof": {k: v for k, v in wp.items() if k not in ("busy", "names")}, "cores": cores}
         with open(args.out + ".json", "w") as f:
             json.dump(summary, f, indent=1)
