@@ -21,6 +21,8 @@ const char* ViolationName(Violation v) {
     case Violation::kLostAfterRecovery: return "lost-after-recovery";
     case Violation::kRecoveredThenLost: return "recovered-then-lost";
     case Violation::kPhantomEmpty: return "phantom-empty-record";
+    case Violation::kRescueNeither: return "rescue-neither-wal-nor-blocks";
+    case Violation::kRescueRedo: return "rescue-rerun-lost-or-duplicated";
     case Violation::kCount: break;
   }
   return "?";

@@ -64,7 +64,7 @@ struct Recorded {
 
 Recorded Execute(const Scenario& sc, uint64_t seed, Variant* variant, const IoRun* fault) {
   Recorded r;
-  r.sim = std::make_unique<SimFs>(InitialImage(sc.wal_dir_exists));
+  r.sim = std::make_unique<SimFs>(sc.initial_image ? sc.initial_image() : InitialImage(sc.wal_dir_exists));
   r.model = std::make_unique<Model>();
   if (fault) r.sim->InjectFault(static_cast<uint64_t>(fault->call), fault->fault);
   std::unique_ptr<walproof::Fs> wrapped = variant ? variant->WrapWorkloadFs(*r.sim) : nullptr;
@@ -237,6 +237,7 @@ class Runner {
   ScenarioResult r_;
   ContentHashCache hashes_;
   std::unordered_map<uint64_t, RecoveryOutcome> outcomes_;
+  std::unordered_map<uint64_t, crashsim::Verdict> judged_;  // scenarios with their own judge
   std::map<uint32_t, StairStep> stairs_;
   std::map<std::pair<int, int>, size_t> finding_index_;
   std::vector<Parent> parents_;
@@ -263,16 +264,28 @@ void Runner::Check(FaultClass cls, const StateId& id, const CrashSpec& spec, con
   const uint32_t point = b.ResolvePoint(spec);
   const uint64_t key = HashCombine(img.Hash(&hashes_), model_id);
   ClassStats& cs = r_.classes[static_cast<int>(cls)];
-  auto it = outcomes_.find(key);
-  if (it == outcomes_.end()) {
-    it = outcomes_.emplace(key, rec.Recover(img)).first;
-    ++cs.recoveries;
-    ++r_.recoveries;
-  }
-  const RecoveryOutcome& o = it->second;
   Expectation e = forced ? *forced : Expect(cls, point, m, spec);
   if (!forced) e.point = point;
-  Verdict v = Judge(o, m, e);
+  const RecoveryOutcome* o = nullptr;
+  Verdict v;
+  if (const auto& judge = ctx_.scenario().judge) {
+    auto jt = judged_.find(key);
+    if (jt == judged_.end()) {
+      jt = judged_.emplace(key, judge(img, e)).first;
+      ++cs.recoveries;
+      ++r_.recoveries;
+    }
+    v = jt->second;
+  } else {
+    auto it = outcomes_.find(key);
+    if (it == outcomes_.end()) {
+      it = outcomes_.emplace(key, rec.Recover(img)).first;
+      ++cs.recoveries;
+      ++r_.recoveries;
+    }
+    o = &it->second;
+    v = Judge(*o, m, e);
+  }
   ++cs.checked;
   ++r_.checked;
   if (v.violation != Violation::kNone) {
@@ -326,10 +339,10 @@ void Runner::Check(FaultClass cls, const StateId& id, const CrashSpec& spec, con
     const auto& log = ctx_.base().sim->log();
     s.phase = point > 0 && point <= log.size() ? log[point - 1].phase : 0;
   }
-  if (base_run && BaseClass(cls) && compound_ && o.repaired &&
+  if (o && base_run && BaseClass(cls) && compound_ && o->repaired &&
       parents_.size() < opt_.compound_parents && parent_keys_.insert(key).second) {
     parents_.push_back(
-        Parent{id, std::move(img), e.acked, o.first.opened ? o.first.matched_end : 0});
+        Parent{id, std::move(img), e.acked, o->first.opened ? o->first.matched_end : 0});
   }
 }
 
@@ -476,7 +489,8 @@ walproof::Result<ReplayedState> ReplayState(const Scenario& scenario, uint64_t s
     out.ops = b.OpLines(point + (spec.fate == FileFate::kPartialOp ? 1 : 0));
     out.expectation = forced ? *forced : Expect(id.cls, point, m, spec);
     if (!forced) out.expectation.point = point;
-    out.verdict = Judge(rec.Recover(out.image), m, out.expectation);
+    out.verdict = scenario.judge ? scenario.judge(out.image, out.expectation)
+                                 : Judge(rec.Recover(out.image), m, out.expectation);
   };
   const auto out_of_range = [&](size_t n) {
     return walproof::Status::InvalidArgument("state " + id.ToString() + " does not exist: class " +

@@ -9,6 +9,7 @@ const std::vector<Scenario>& AllScenarios() {
     AddCheckpointScenarios(&all);
     AddUpstreamScenarios(&all);
     AddExportScenarios(&all);
+    AddRescueScenarios(&all);
     return all;
   }();
   return kAll;

@@ -29,6 +29,8 @@ enum class Violation : uint8_t {
   kLostAfterRecovery,  // a record kept or appended after recovery was lost in the next crash
   kRecoveredThenLost,  // compound: recovery 1 returned it, a crash during recovery 1 lost it
   kPhantomEmpty,       // an empty record that was never logged (e.g. a torn header read through padding)
+  kRescueNeither,      // rescue: neither the old WAL intact nor whole blocks and an empty WAL
+  kRescueRedo,         // rescue: a second run lost or duplicated data, or failed
   kCount,
 };
 const char* ViolationName(Violation v);

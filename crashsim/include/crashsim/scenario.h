@@ -15,6 +15,7 @@
 
 #include "crashsim/crash_spec.h"
 #include "crashsim/enumerator.h"
+#include "crashsim/oracle.h"
 #include "crashsim/protocol.h"
 #include "crashsim/record_matcher.h"
 #include "crashsim/variant.h"
@@ -45,6 +46,13 @@ struct Scenario {
   bool selftest = true;
   // Weight of its share of a run's budget.
   double weight = 1.0;
+  // A scenario about something other than the WAL writer (rescue) may start
+  // from a disk of its own (durable, as after a clean shutdown) and judge its
+  // crash states itself instead of with recovery and the WAL oracle; its
+  // workload then logs nothing to the model. Null: the WAL directory alone,
+  // and the oracle.
+  std::function<CrashImage()> initial_image;
+  std::function<Verdict(const CrashImage&, const Expectation&)> judge;
 };
 
 const std::vector<Scenario>& AllScenarios();
@@ -55,5 +63,6 @@ void AddWriterScenarios(std::vector<Scenario>* out);
 void AddUpstreamScenarios(std::vector<Scenario>* out);
 void AddCheckpointScenarios(std::vector<Scenario>* out);
 void AddExportScenarios(std::vector<Scenario>* out);
+void AddRescueScenarios(std::vector<Scenario>* out);
 
 }  // namespace crashsim
