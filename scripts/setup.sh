@@ -13,7 +13,14 @@ packages=(
   prometheus
   python3 time zip procps
   strace
+  # cpack -G DEB (dpkg-shlibdeps computes the runtime package's Depends)
+  dpkg-dev file
+  # scripts/lint.sh: shellcheck, and npm to fetch the workflow validator
+  shellcheck nodejs
 )
+# Some nodejs builds (NodeSource's) bundle npm and conflict with Debian's
+# npm package: ask for it only when there is no npm at all.
+if ! command -v npm > /dev/null; then packages+=(npm); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -38,6 +38,19 @@ bool WriteFile(const std::string& path, const std::string& data);
 
 namespace {
 
+// An installed crashsim (PREFIX/bin) finds its checkers in
+// PREFIX/share/walproof/trace and walproof beside itself; a build tree's
+// crashsim has neither next to it and uses the paths compiled in.
+std::string BesideSelfOr(const std::string& relative, const char* compiled_in) {
+  char self[PATH_MAX];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return compiled_in;
+  std::string path(self, static_cast<size_t>(n));
+  path = path.substr(0, path.rfind('/') + 1) + relative;
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 ? path : compiled_in;
+}
+
 // The recording or a checker could not run: not a finding about the program.
 constexpr int kExitCannotRun = 4;
 
@@ -383,8 +396,8 @@ int Run(const std::vector<std::string>& all) {
   opt.progress = !flags.Has("quiet");
   CheckerSpec checker;
   checker.name = flags.Get("recover");
-  checker.scripts_dir = flags.Get("checkers-dir", CRASHSIM_TRACE_SCRIPTS);
-  checker.walproof_bin = flags.Get("walproof", WALPROOF_CLI);
+  checker.scripts_dir = flags.Get("checkers-dir", BesideSelfOr("../share/walproof/trace", CRASHSIM_TRACE_SCRIPTS));
+  checker.walproof_bin = flags.Get("walproof", BesideSelfOr("walproof", WALPROOF_CLI));
   if (checker.name != "prometheus" && checker.name != "walproof" && checker.name.rfind("exec:", 0) != 0) {
     return Usage("unknown checker '" + checker.name + "' (prometheus, walproof or exec:COMMAND)");
   }
