@@ -37,7 +37,7 @@ done
 [[ "$budget" =~ ^[0-9]+$ ]] || { echo "--budget SECONDS is required" >&2; usage; }
 [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "--jobs must be a positive number" >&2; usage; }
 
-cd "$root"
+cd "$root" || exit 3
 crashsim="$build/crashsim/crashsim"
 if [ ! -x "$crashsim" ]; then
   echo "nightly-crashsim: $crashsim not found; build first (cmake --preset dev && cmake --build build/dev)" >&2

@@ -92,6 +92,8 @@ total=$(wc -l < "$logs/runs.txt")
 echo "nightly-property: $total runs of up to $chunk cases, $jobs at a time, preset $preset;" \
   "budget ${budget:-0} s (0: none); logs in $logs"
 
+# Called through xargs and `bash -c` below, which shellcheck cannot follow.
+# shellcheck disable=SC2317
 run_one() {
   local exe=$1 test=$2 seed=$3 chunk=$4 logs=$5 deadline=$6
   local log="$logs/$test.$seed.log"
@@ -116,6 +118,8 @@ export -f run_one
 start=$SECONDS
 deadline=0
 (( budget > 0 )) && deadline=$(( $(date +%s) + budget ))
+# The single quotes are for the inner bash: it expands $0..$2 per line.
+# shellcheck disable=SC2016
 xargs -P "$jobs" -L 1 bash -c 'run_one "$0" "$1" "$2" '"$chunk $logs $deadline" \
   < "$logs/runs.txt" | tee "$logs/results.txt"
 

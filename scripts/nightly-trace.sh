@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
 done
 [[ "$budget" =~ ^[0-9]+$ ]] || { echo "--budget SECONDS is required" >&2; usage; }
 
-cd "$root"
+cd "$root" || exit 3
 crashsim=$(pwd)/$build/crashsim/crashsim
 walproof=$(pwd)/$build/reference/walproof
 for b in "$crashsim" "$walproof"; do

@@ -1,7 +1,7 @@
 # Sourced by the example tests: reads the CMake arguments the build tree
 # wrote for them (one a line) into the array example_args, and the compiler
 # and flags among them into cxx, cxx_flags and link_flags.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # the variables are for the sourcing script
 example_args=()
 cxx=c++ cxx_flags="" link_flags=""
 while IFS= read -r line; do
