@@ -8,7 +8,9 @@
 #include "wal_test_util.h"
 #include "walproof/format/record_codec.h"
 #include "walproof/io/posix_fs.h"
+#include "walproof/head/head_digest.h"
 #include "walproof/tsdb/block_format.h"
+#include "walproof/tsdb/partial_replay.h"
 #include "walproof/tsdb/rescue.h"
 #include "walproof/tsdb/rescue_journal.h"
 #include "walproof/wal/wal_writer.h"
@@ -94,6 +96,37 @@ TEST(TsdbRescue, SurveySeesEverythingAndWhatIsDropped) {
   ASSERT_FALSE(s.top_targets.empty());
   EXPECT_EQ(s.top_targets[0].name, "node/a:9100");
   EXPECT_EQ(s.top_targets[0].series, 2u);
+}
+
+// Every series in exactly one part, and each part's series exactly as the
+// whole replay has them: labels, floats, histograms (buckets included),
+// tombstones, exemplars and metadata.
+TEST(TsdbRescue, PartsSplitTheHeadWithoutChangingASeries) {
+  TempDir tmp;
+  WriteWal(tmp.path());
+  Head whole;
+  ReplayReport report;
+  ASSERT_TRUE(ReplaySequential(PosixFs(), tmp.Sub("wal"), &whole, {}, &report).ok());
+  for (uint32_t parts : {1u, 2u, 3u}) {
+    size_t seen = 0;
+    for (uint32_t part = 0; part < parts; ++part) {
+      Head head;
+      ReplayReport r;
+      ASSERT_TRUE(ReplayPart(PosixFs(), tmp.Sub("wal"), part, parts, &head, &r).ok());
+      for (SeriesId id : head.SortedSeries()) {
+        ++seen;
+        const SeriesId w = whole.FindByLabels(head.labels(id));
+        ASSERT_NE(w, kNoSeries);
+        EXPECT_EQ(PartOfLabels(head.labels(id), parts), part);
+        EXPECT_EQ(head.FloatSamples(id), whole.FloatSamples(w));
+        EXPECT_EQ(head.histograms(id), whole.histograms(w));
+        EXPECT_EQ(head.tombstones(id), whole.tombstones(w));
+        EXPECT_EQ(head.exemplars(id), whole.exemplars(w));
+        EXPECT_EQ(head.metadata(id) != nullptr, whole.metadata(w) != nullptr);
+      }
+    }
+    EXPECT_EQ(seen, whole.num_series()) << parts << " parts";
+  }
 }
 
 TEST(TsdbRescue, BlocksReadBackThenTheWalIsEmpty) {

@@ -135,6 +135,19 @@ def test_yes(tmp):
           "a second rescue finds nothing to write and writes nothing")
 
 
+def test_parts(tmp):
+    data = make_data(tmp, "parts")
+    r = run("rescue", data, "--yes", "--parts", "3")
+    check(r.returncode == 0 and "working in 3 parts" in r.stdout and "190 samples" in r.stdout.splitlines()[-2],
+          f"--parts 3 rescues every sample in parts ({r.stdout.strip().splitlines()[-2:]})")
+    n = len(blocks(data))
+    check(2 <= n <= 3, f"one block per part that has series ({n})")
+    r = run("rescue", make_data(tmp, "parts-bad"), "--parts", "x")
+    check(r.returncode == 2, "--parts x is a usage error")
+    r = run("rescue", make_data(tmp, "tight"), "--max-memory", "64MiB")
+    check(r.returncode == 2 and "leaves nothing for the head" in r.stderr, "a budget below rescue's own needs is refused")
+
+
 def test_interrupted(tmp):
     data = make_data(tmp, "interrupted")
     ghost = "01H00000000000000000000009"
@@ -163,6 +176,7 @@ def main():
         test_usage(tmp)
         test_busy(tmp)
         test_yes(tmp)
+        test_parts(tmp)
         test_interrupted(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

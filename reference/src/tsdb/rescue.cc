@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <set>
 
 #include "walproof/tsdb/block_format.h"
 #include "walproof/tsdb/block_meta.h"
+#include "walproof/tsdb/partial_replay.h"
 #include "walproof/tsdb/rescue_journal.h"
 #include "walproof/wal/wal_dir.h"
 
@@ -63,13 +65,77 @@ std::string FormatLabels(const Labels& labels) {
 
 Rescue::~Rescue() = default;
 
+// What one head (the whole WAL, or one part of its series) adds to the survey.
+struct Rescue::Tally {
+  std::map<std::string, RankedName> metrics, targets;
+  std::set<int64_t> starts;
+  bool any = false;
+};
+
+std::vector<SeriesId> Rescue::Analyze(const Head& head, Tally* tally, RescueSurvey* into) const {
+  RescueSurvey& s = *into;
+  std::vector<SeriesId> kept;
+  std::vector<SeriesId> one(1);
+  for (SeriesId id : head.SortedSeries()) {
+    const Labels labels = head.labels(id);
+    s.exemplars += head.exemplars(id).size();
+    s.metadata += head.metadata(id) != nullptr;
+    one[0] = id;
+    const HeadTimeSpan span = SpanOf(head, one);
+    const uint64_t samples = span.float_samples + span.histogram_samples;
+    bool drop = false;
+    for (const SeriesSelector& sel : options_.drop) drop = drop || sel.Matches(labels);
+    if (drop) {
+      s.dropped.push_back({FormatLabels(labels), samples});
+      s.dropped_samples += samples;
+      continue;
+    }
+    s.float_histogram_samples += span.float_histogram_samples;
+    if (samples == 0) {
+      ++s.series_without_samples;
+      continue;
+    }
+    kept.push_back(id);
+    ++s.series_count;
+    s.span.float_samples += span.float_samples;
+    s.span.histogram_samples += span.histogram_samples;
+    s.span.deleted_samples += span.deleted_samples;
+    if (!s.span.any || span.mint < s.span.mint) s.span.mint = span.mint;
+    if (!s.span.any || span.maxt > s.span.maxt) s.span.maxt = span.maxt;
+    s.span.any = true;
+    const std::string name = LabelValue(labels, "__name__");
+    RankedName& m = tally->metrics[name];
+    m.name = name;
+    ++m.series;
+    m.samples += samples;
+    const std::string target = LabelValue(labels, "job") + "/" + LabelValue(labels, "instance");
+    RankedName& t = tally->targets[target];
+    t.name = target;
+    ++t.series;
+    t.samples += samples;
+  }
+  for (int64_t start : BlockStartsOf(head, kept, options_.block_duration)) tally->starts.insert(start);
+  return kept;
+}
+
+Status Rescue::ReplayInto(Fs& fs, uint32_t part, Head* head, ReplayReport* report) const {
+  if (options_.parts <= 1) {
+    ReplayOptions replay_options;
+    replay_options.timing = false;
+    return ReplaySequential(fs, survey_.wal_dir, head, replay_options, report);
+  }
+  return ReplayPart(fs, survey_.wal_dir, part, options_.parts, head, report);
+}
+
 Result<std::unique_ptr<Rescue>> Rescue::Survey(Fs& fs, const std::string& data_dir, const std::string& wal_dir,
                                                const RescueOptions& options) {
   std::unique_ptr<Rescue> r(new Rescue());
   r->options_ = options;
+  r->options_.parts = std::max<uint32_t>(1, options.parts);
   RescueSurvey& s = r->survey_;
   s.data_dir = data_dir;
   s.wal_dir = wal_dir;
+  s.parts = r->options_.parts;
   WALPROOF_RETURN_IF_ERROR(ExistingBlocks(fs, data_dir, &s.min_valid_time, &s.existing_blocks));
   auto listing = ListWalDir(fs, wal_dir);
   if (!listing.ok()) return listing.status();
@@ -80,61 +146,48 @@ Result<std::unique_ptr<Rescue>> Rescue::Survey(Fs& fs, const std::string& data_d
   }
   if (const CheckpointEntry* cp = listing->LastCheckpoint()) s.last_segment = std::max(s.last_segment, cp->index);
 
-  HeadOptions head_options;
-  head_options.min_valid_time = s.min_valid_time;
-  r->head_ = std::make_unique<Head>(head_options);
-  ReplayOptions replay_options;
-  replay_options.timing = false;
-  WALPROOF_RETURN_IF_ERROR(ReplaySequential(fs, wal_dir, r->head_.get(), replay_options, &s.replay));
-  const Head& head = *r->head_;
-  s.head_memory = head.Memory();
-
-  std::map<std::string, RankedName> metrics, targets;
-  std::vector<SeriesId> one(1);
-  for (SeriesId id : head.SortedSeries()) {
-    const Labels labels = head.labels(id);
-    s.exemplars += head.exemplars(id).size();
-    s.metadata += head.metadata(id) != nullptr;
-    one[0] = id;
-    const HeadTimeSpan span = SpanOf(head, one);
-    const uint64_t samples = span.float_samples + span.histogram_samples;
-    bool drop = false;
-    for (const SeriesSelector& sel : options.drop) drop = drop || sel.Matches(labels);
-    if (drop) {
-      s.dropped.push_back({FormatLabels(labels), samples});
-      s.dropped_samples += samples;
-      continue;
+  Tally tally;
+  for (uint32_t part = 0; part < s.parts; ++part) {
+    HeadOptions head_options;
+    head_options.min_valid_time = s.min_valid_time;
+    auto head = std::make_unique<Head>(head_options);
+    ReplayReport report;
+    Status st = r->ReplayInto(fs, part, head.get(), &report);
+    s.replay.records = report.records;  // every part reads every record
+    s.replay.plan = report.plan;
+    s.replay.seconds += report.seconds;
+    s.replay.series += report.series;
+    s.replay.samples += report.samples;
+    s.replay.histogram_samples += report.histogram_samples;
+    if (report.corruption) s.replay.corruption = report.corruption;
+    if (!st.ok() || report.corruption) {
+      if (!st.ok() && !report.corruption) return st;
+      break;
     }
-    if (samples == 0) {
-      ++s.series_without_samples;
-      s.float_histogram_samples += span.float_histogram_samples;
-      continue;
+    const HeadMemory mem = head->Memory();
+    s.head_memory.chunks += mem.chunks;
+    s.head_memory.chunk_bytes += mem.chunk_bytes;
+    s.head_memory.chunk_capacity += mem.chunk_capacity;
+    s.head_memory.label_bytes += mem.label_bytes;
+    std::vector<SeriesId> kept = r->Analyze(*head, &tally, &s);
+    if (s.parts == 1) {
+      r->head_ = std::move(head);
+      s.series = std::move(kept);
     }
-    s.series.push_back(id);
-    RankedName& m = metrics[LabelValue(labels, "__name__")];
-    m.name = LabelValue(labels, "__name__");
-    ++m.series;
-    m.samples += samples;
-    const std::string target = LabelValue(labels, "job") + "/" + LabelValue(labels, "instance");
-    RankedName& t = targets[target];
-    t.name = target;
-    ++t.series;
-    t.samples += samples;
   }
-  s.span = SpanOf(head, s.series);
-  s.float_histogram_samples += s.span.float_histogram_samples;
-  s.block_starts = BlockStartsOf(head, s.series, options.block_duration);
-  Rank(metrics, &s.top_metrics);
-  Rank(targets, &s.top_targets);
+  s.block_starts.assign(tally.starts.begin(), tally.starts.end());
+  Rank(tally.metrics, &s.top_metrics);
+  Rank(tally.targets, &s.top_targets);
   return r;
 }
 
 Status Rescue::WriteBlocks(Fs& fs, const std::function<std::string(size_t)>& ulid_for, const BlockDone& done,
                            std::vector<BlockSummary>* blocks) {
   const RescueSurvey& s = survey_;
+  const size_t ranges = s.block_starts.size();
   RescueJournal journal;
   journal.last_segment = s.last_segment;
-  for (size_t i = 0; i < s.block_starts.size(); ++i) journal.ulids.push_back(ulid_for(i));
+  for (size_t i = 0; i < ranges * s.parts; ++i) journal.ulids.push_back(ulid_for(i));
   WALPROOF_RETURN_IF_ERROR(WriteRescueJournal(fs, s.data_dir, journal));
   auto fail = [&](const Status& st) {
     SettleOutcome outcome;
@@ -142,26 +195,45 @@ Status Rescue::WriteBlocks(Fs& fs, const std::function<std::string(size_t)>& uli
     (void)SettleInterruptedRescue(fs, s.data_dir, &outcome, &what);  // the WAL is untouched: removes the blocks
     return st;
   };
-  for (size_t i = 0; i < s.block_starts.size(); ++i) {
-    const int64_t mint = s.block_starts[i];
-    auto written = WriteHeadBlock(fs, *head_, s.series, s.data_dir, mint, mint + options_.block_duration,
-                                  journal.ulids[i]);
-    if (!written.ok()) return fail(written.status());
-    if (written->series == 0) continue;
-    auto back = CheckBlock(fs, JoinPath(s.data_dir, journal.ulids[i]));
-    if (!back.ok()) return fail(back.status());
-    if (back->series != written->series || back->float_samples != written->float_samples ||
-        back->histogram_samples != written->histogram_samples || back->chunks != written->chunks ||
-        back->digest != written->digest) {
-      return fail(Status::Corruption("block " + journal.ulids[i] + " read back differs from what was written: " +
-                                     std::to_string(back->series) + " series, " +
-                                     std::to_string(back->float_samples + back->histogram_samples) +
-                                     " samples read; " + std::to_string(written->series) + " series, " +
-                                     std::to_string(written->float_samples + written->histogram_samples) +
-                                     " samples written"));
+  for (uint32_t part = 0; part < s.parts; ++part) {
+    // One part at a time: its head, then its blocks, then the next.
+    std::unique_ptr<Head> part_head;
+    std::vector<SeriesId> series;
+    const Head* head = head_.get();
+    if (s.parts > 1) {
+      HeadOptions head_options;
+      head_options.min_valid_time = s.min_valid_time;
+      part_head = std::make_unique<Head>(head_options);
+      ReplayReport report;
+      Status st = ReplayInto(fs, part, part_head.get(), &report);
+      if (!st.ok() || report.corruption) return fail(st.ok() ? Status::Corruption("the WAL changed since the survey") : st);
+      Tally unused;
+      RescueSurvey scratch;  // the survey counted this part already
+      series = Analyze(*part_head, &unused, &scratch);
+      head = part_head.get();
     }
-    if (done) done(*written, *back);
-    blocks->push_back(*back);
+    const std::vector<SeriesId>& chosen = s.parts > 1 ? series : s.series;
+    for (size_t i = 0; i < ranges; ++i) {
+      const int64_t mint = s.block_starts[i];
+      const std::string& ulid = journal.ulids[part * ranges + i];
+      auto written = WriteHeadBlock(fs, *head, chosen, s.data_dir, mint, mint + options_.block_duration, ulid);
+      if (!written.ok()) return fail(written.status());
+      if (written->series == 0) continue;
+      auto back = CheckBlock(fs, JoinPath(s.data_dir, ulid));
+      if (!back.ok()) return fail(back.status());
+      if (back->series != written->series || back->float_samples != written->float_samples ||
+          back->histogram_samples != written->histogram_samples || back->chunks != written->chunks ||
+          back->digest != written->digest) {
+        return fail(Status::Corruption("block " + ulid + " read back differs from what was written: " +
+                                       std::to_string(back->series) + " series, " +
+                                       std::to_string(back->float_samples + back->histogram_samples) +
+                                       " samples read; " + std::to_string(written->series) + " series, " +
+                                       std::to_string(written->float_samples + written->histogram_samples) +
+                                       " samples written"));
+      }
+      if (done) done(*written, *back);
+      blocks->push_back(*back);
+    }
   }
   return Status::Ok();
 }

@@ -34,6 +34,11 @@ namespace walproof::tsdb {
 struct RescueOptions {
   int64_t block_duration = 2 * 60 * 60 * 1000;
   std::vector<SeriesSelector> drop;
+  // Parts the series are split into (partial_replay.h), one head at a time:
+  // a rescue within a memory budget smaller than the whole head. Each part
+  // writes its own blocks over the same ranges, as several blocks over one
+  // range, which Prometheus (2.39 and later) merges at compaction.
+  uint32_t parts = 1;
 };
 
 struct RankedName {
@@ -54,8 +59,10 @@ struct RescueSurvey {
   int last_segment = -1;
   int64_t min_valid_time = 0;  // from the newest existing block; INT64_MIN when none
   size_t existing_blocks = 0;
-  // Kept series (after --drop), in label order, and what they hold.
-  std::vector<SeriesId> series;
+  uint32_t parts = 1;
+  // Kept series (after --drop) and what they hold.
+  uint64_t series_count = 0;
+  std::vector<SeriesId> series;  // with one part: the head's, in label order
   HeadTimeSpan span;
   std::vector<int64_t> block_starts;
   std::vector<RankedName> top_metrics;  // by series, then samples; ten at most
@@ -67,7 +74,7 @@ struct RescueSurvey {
   uint64_t metadata = 0;
   uint64_t float_histogram_samples = 0;
   uint64_t series_without_samples = 0;  // series records with no sample left to write
-  HeadMemory head_memory;
+  HeadMemory head_memory;  // summed over the parts
   uint64_t wal_bytes = 0;
 };
 
@@ -80,7 +87,8 @@ class Rescue {
   const RescueSurvey& survey() const { return survey_; }
   const Head& head() const { return *head_; }
 
-  // Writes and verifies every block; `ulid_for(i)` names block i. Reports
+  // Writes and verifies every block (with several parts, replaying each
+  // part again); `ulid_for(i)` names block i. Reports
   // each block when verified. On a mismatch or failure the blocks written
   // so far are removed and the journal with them.
   using BlockDone = std::function<void(const BlockSummary& written, const BlockSummary& read_back)>;
@@ -88,7 +96,11 @@ class Rescue {
                      std::vector<BlockSummary>* blocks);
 
  private:
+  struct Tally;
   Rescue() = default;
+  // Adds a head's series to the survey; returns the ones to write, in label order.
+  std::vector<SeriesId> Analyze(const Head& head, Tally* tally, RescueSurvey* into) const;
+  Status ReplayInto(Fs& fs, uint32_t part, Head* head, ReplayReport* report) const;
   RescueOptions options_;
   RescueSurvey survey_;
   std::unique_ptr<Head> head_;
