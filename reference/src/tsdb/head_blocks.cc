@@ -41,6 +41,24 @@ void FloatsIn(const Head& head, SeriesId id, int64_t mint, int64_t maxt, std::ve
   }
 }
 
+// Whether the series has a float sample in [mint, maxt) that no tombstone
+// hides; decodes only the chunks that overlap the range, and stops at the
+// first such sample.
+bool HasFloatIn(const Head& head, SeriesId id, int64_t mint, int64_t maxt) {
+  const std::vector<std::string_view> chunks = head.ChunkBytes(id);
+  const bool tombstoned = !head.tombstones(id).empty();
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    if (i + 1 < chunks.size() && XorChunkMinTime(chunks[i + 1]) <= mint) continue;
+    if (XorChunkMinTime(chunks[i]) >= maxt) break;
+    for (XorIterator it(chunks[i]); it.Next();) {
+      if (it.t() < mint) continue;
+      if (it.t() >= maxt) break;
+      if (!tombstoned || !head.IsDeleted(id, it.t())) return true;
+    }
+  }
+  return false;
+}
+
 // Indexes of the series' histograms in [mint, maxt), deletions applied.
 void HistogramsIn(const Head& head, SeriesId id, int64_t mint, int64_t maxt, std::vector<size_t>* out,
                   uint64_t* deleted) {
@@ -117,54 +135,42 @@ int64_t BlockStart(int64_t t, int64_t duration) {
   return q * duration;
 }
 
-HeadTimeSpan SpanOf(const Head& head, const std::vector<SeriesId>& series) {
+HeadTimeSpan SurveySeries(const Head& head, SeriesId id, int64_t duration, std::set<int64_t>* starts) {
   HeadTimeSpan span;
   std::vector<FloatPoint> floats;
   std::vector<size_t> hists;
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  FloatsIn(head, id, kMin, kMax, &floats, &span.deleted_samples);
+  HistogramsIn(head, id, kMin, kMax, &hists, &span.deleted_samples);
+  span.float_samples = floats.size();
+  span.histogram_samples = hists.size();
+  span.float_histogram_samples = head.float_histograms(id).size();
   auto see = [&](int64_t t) {
     if (!span.any || t < span.mint) span.mint = t;
     if (!span.any || t > span.maxt) span.maxt = t;
     span.any = true;
   };
-  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
-  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-  for (SeriesId id : series) {
-    FloatsIn(head, id, kMin, kMax, &floats, &span.deleted_samples);
-    span.float_samples += floats.size();
-    if (!floats.empty()) {
-      see(floats.front().t);
-      see(floats.back().t);
+  if (!floats.empty()) {
+    see(floats.front().t);
+    see(floats.back().t);
+  }
+  if (!hists.empty()) {
+    see(head.histograms(id)[hists.front()].t);
+    see(head.histograms(id)[hists.back()].t);
+  }
+  if (starts) {
+    // Samples are in time order: only look where the range changes.
+    int64_t end = kMin;
+    for (const FloatPoint& p : floats) {
+      if (end != kMin && p.t < end && p.t >= end - duration) continue;
+      const int64_t start = BlockStart(p.t, duration);
+      starts->insert(start);
+      end = start + duration;
     }
-    HistogramsIn(head, id, kMin, kMax, &hists, &span.deleted_samples);
-    span.histogram_samples += hists.size();
-    if (!hists.empty()) {
-      see(head.histograms(id)[hists.front()].t);
-      see(head.histograms(id)[hists.back()].t);
-    }
-    span.float_histogram_samples += head.float_histograms(id).size();
+    for (size_t i : hists) starts->insert(BlockStart(head.histograms(id)[i].t, duration));
   }
   return span;
-}
-
-std::vector<int64_t> BlockStartsOf(const Head& head, const std::vector<SeriesId>& series, int64_t duration) {
-  std::set<int64_t> starts;
-  std::vector<FloatPoint> floats;
-  std::vector<size_t> hists;
-  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
-  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-  for (SeriesId id : series) {
-    FloatsIn(head, id, kMin, kMax, &floats, nullptr);
-    // Consecutive samples mostly share a range: only look at range changes.
-    int64_t last = kMin;
-    for (const FloatPoint& p : floats) {
-      if (last != kMin && p.t < last + duration && BlockStart(p.t, duration) == last) continue;
-      last = BlockStart(p.t, duration);
-      starts.insert(last);
-    }
-    HistogramsIn(head, id, kMin, kMax, &hists, nullptr);
-    for (size_t i : hists) starts.insert(BlockStart(head.histograms(id)[i].t, duration));
-  }
-  return {starts.begin(), starts.end()};
 }
 
 Result<BlockSummary> WriteHeadBlock(Fs& fs, const Head& head, const std::vector<SeriesId>& series,
@@ -175,9 +181,10 @@ Result<BlockSummary> WriteHeadBlock(Fs& fs, const Head& head, const std::vector<
   std::vector<FloatPoint> floats;
   std::vector<size_t> hists;
   for (SeriesId id : series) {
-    FloatsIn(head, id, mint, maxt, &floats, nullptr);
-    if (floats.empty()) HistogramsIn(head, id, mint, maxt, &hists, nullptr);
-    if (floats.empty() && hists.empty()) continue;
+    if (!HasFloatIn(head, id, mint, maxt)) {
+      HistogramsIn(head, id, mint, maxt, &hists, nullptr);
+      if (hists.empty()) continue;
+    }
     present.push_back(id);
     for (const Label& l : head.labels(id)) {
       symbols.insert(l.name);

@@ -1,5 +1,6 @@
 #include "walproof/tsdb/partial_replay.h"
 
+#include <algorithm>
 #include <chrono>
 #include <unordered_set>
 
@@ -18,8 +19,34 @@ uint32_t PartOfLabels(const Labels& labels, uint32_t parts) {
 
 namespace {
 
+// The refs of the kept series. Refs are small dense numbers in practice
+// (upstream counts them up from 1): a byte per ref below 2^24 is checked in
+// a load, the rare larger one in a hash set.
+class RefSet {
+ public:
+  void Set(uint64_t ref, bool on) {
+    if (ref < kDense) {
+      if (ref >= dense_.size()) dense_.resize(std::max<size_t>(ref + 1, dense_.size() * 2), 0);
+      dense_[ref] = on;
+    } else if (on) {
+      sparse_.insert(ref);
+    } else {
+      sparse_.erase(ref);
+    }
+  }
+  bool count(uint64_t ref) const {
+    if (ref < kDense) return ref < dense_.size() && dense_[ref];
+    return sparse_.count(ref) != 0;
+  }
+
+ private:
+  static constexpr uint64_t kDense = 1 << 24;
+  std::vector<uint8_t> dense_;
+  std::unordered_set<uint64_t> sparse_;
+};
+
 template <typename T>
-void KeepOnly(const std::unordered_set<uint64_t>& keep, std::vector<T>* items) {
+void KeepOnly(const RefSet& keep, std::vector<T>* items) {
   size_t n = 0;
   for (size_t i = 0; i < items->size(); ++i) {
     if (!keep.count((*items)[i].ref)) continue;
@@ -39,7 +66,7 @@ Status ReplayPart(Fs& fs, const std::string& wal_dir, uint32_t part, uint32_t pa
   if (!plan.ok()) return plan.status();
   report->plan = *plan;
   WalReader reader(fs, *plan);
-  std::unordered_set<uint64_t> keep;
+  RefSet keep;
   std::vector<RefSeries> series;
   std::vector<RefSample> samples;
   std::vector<RefTombstone> stones;
@@ -62,12 +89,9 @@ Status ReplayPart(Fs& fs, const std::string& wal_dir, uint32_t part, uint32_t pa
         if (!st.ok()) break;
         for (const RefSeries& s : series) {
           // A ref bound again to other labels moves with them.
-          if (PartOfLabels(s.labels, parts) == part) {
-            keep.insert(s.ref);
-            head->AddSeries(s.ref, s.labels);
-          } else {
-            keep.erase(s.ref);
-          }
+          const bool mine = PartOfLabels(s.labels, parts) == part;
+          keep.Set(s.ref, mine);
+          if (mine) head->AddSeries(s.ref, s.labels);
         }
         break;
       case RecordType::kSamples:

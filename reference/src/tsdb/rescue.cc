@@ -75,13 +75,13 @@ struct Rescue::Tally {
 std::vector<SeriesId> Rescue::Analyze(const Head& head, Tally* tally, RescueSurvey* into) const {
   RescueSurvey& s = *into;
   std::vector<SeriesId> kept;
-  std::vector<SeriesId> one(1);
+  std::set<int64_t> starts;
   for (SeriesId id : head.SortedSeries()) {
     const Labels labels = head.labels(id);
     s.exemplars += head.exemplars(id).size();
     s.metadata += head.metadata(id) != nullptr;
-    one[0] = id;
-    const HeadTimeSpan span = SpanOf(head, one);
+    starts.clear();
+    const HeadTimeSpan span = SurveySeries(head, id, options_.block_duration, &starts);
     const uint64_t samples = span.float_samples + span.histogram_samples;
     bool drop = false;
     for (const SeriesSelector& sel : options_.drop) drop = drop || sel.Matches(labels);
@@ -96,6 +96,7 @@ std::vector<SeriesId> Rescue::Analyze(const Head& head, Tally* tally, RescueSurv
       continue;
     }
     kept.push_back(id);
+    tally->starts.insert(starts.begin(), starts.end());
     ++s.series_count;
     s.span.float_samples += span.float_samples;
     s.span.histogram_samples += span.histogram_samples;
@@ -114,7 +115,6 @@ std::vector<SeriesId> Rescue::Analyze(const Head& head, Tally* tally, RescueSurv
     ++t.series;
     t.samples += samples;
   }
-  for (int64_t start : BlockStartsOf(head, kept, options_.block_duration)) tally->starts.insert(start);
   return kept;
 }
 

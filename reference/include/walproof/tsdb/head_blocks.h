@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,11 +41,9 @@ struct HeadTimeSpan {
   uint64_t float_histogram_samples = 0;
 };
 
-// What the chosen series hold, deletions applied.
-HeadTimeSpan SpanOf(const Head& head, const std::vector<SeriesId>& series);
-
-// The block ranges [start, start + duration) that hold a sample of `series`.
-std::vector<int64_t> BlockStartsOf(const Head& head, const std::vector<SeriesId>& series, int64_t duration);
+// What one series holds, deletions applied, in one pass over its samples;
+// with `starts`, also adds the block ranges it has samples in.
+HeadTimeSpan SurveySeries(const Head& head, SeriesId id, int64_t duration, std::set<int64_t>* starts);
 
 // Writes the block for [mint, maxt) of `series` (in label order) under
 // `parent` with the given ULID, and returns what was written, digest included,
