@@ -98,6 +98,15 @@ TEST(TsdbRescue, SurveySeesEverythingAndWhatIsDropped) {
   EXPECT_EQ(s.top_targets[0].series, 2u);
 }
 
+// The test WAL in tmp, surveyed without the runaway job, and its blocks
+// written and read back (the journal stays: the WAL is not swapped yet).
+void WriteBlocksOfTheWal(const TempDir& tmp, std::vector<BlockSummary>* blocks) {
+  WriteWal(tmp.path());
+  auto r = Rescue::Survey(PosixFs(), tmp.path(), tmp.Sub("wal"), DropRunaway());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_TRUE((*r)->WriteBlocks(PosixFs(), Ulid, nullptr, blocks).ok());
+}
+
 // Every series in exactly one part, and each part's series exactly as the
 // whole replay has them: labels, floats, histograms (buckets included),
 // tombstones, exemplars and metadata.
@@ -131,11 +140,8 @@ TEST(TsdbRescue, PartsSplitTheHeadWithoutChangingASeries) {
 
 TEST(TsdbRescue, BlocksReadBackThenTheWalIsEmpty) {
   TempDir tmp;
-  WriteWal(tmp.path());
-  auto r = Rescue::Survey(PosixFs(), tmp.path(), tmp.Sub("wal"), DropRunaway());
-  ASSERT_TRUE(r.ok());
   std::vector<BlockSummary> blocks;
-  ASSERT_TRUE((*r)->WriteBlocks(PosixFs(), Ulid, nullptr, &blocks).ok());
+  ASSERT_NO_FATAL_FAILURE(WriteBlocksOfTheWal(tmp, &blocks));
   ASSERT_EQ(blocks.size(), 2u);
   EXPECT_EQ(blocks[0].float_samples + blocks[1].float_samples, 6u);
   EXPECT_EQ(blocks[0].histogram_samples + blocks[1].histogram_samples, 8u);
@@ -159,11 +165,8 @@ TEST(TsdbRescue, BlocksReadBackThenTheWalIsEmpty) {
 
 TEST(TsdbRescue, InterruptedBeforeTheSwapIsUndone) {
   TempDir tmp;
-  WriteWal(tmp.path());
-  auto r = Rescue::Survey(PosixFs(), tmp.path(), tmp.Sub("wal"), DropRunaway());
-  ASSERT_TRUE(r.ok());
   std::vector<BlockSummary> blocks;
-  ASSERT_TRUE((*r)->WriteBlocks(PosixFs(), Ulid, nullptr, &blocks).ok());
+  ASSERT_NO_FATAL_FAILURE(WriteBlocksOfTheWal(tmp, &blocks));
   // A half-written third directory, as a crash inside a block leaves.
   ASSERT_TRUE(PosixFs().MakeDir(tmp.Sub(Ulid(1) + kTmpForCreationSuffix)).ok());
   SettleOutcome outcome;
@@ -180,11 +183,8 @@ TEST(TsdbRescue, InterruptedBeforeTheSwapIsUndone) {
 
 TEST(TsdbRescue, InterruptedBetweenTheRenamesIsFinished) {
   TempDir tmp;
-  WriteWal(tmp.path());
-  auto r = Rescue::Survey(PosixFs(), tmp.path(), tmp.Sub("wal"), DropRunaway());
-  ASSERT_TRUE(r.ok());
   std::vector<BlockSummary> blocks;
-  ASSERT_TRUE((*r)->WriteBlocks(PosixFs(), Ulid, nullptr, &blocks).ok());
+  ASSERT_NO_FATAL_FAILURE(WriteBlocksOfTheWal(tmp, &blocks));
   // The state after DATA/wal -> wal.rescue.old and before the new WAL's
   // rename: build wal.rescue.new by swapping elsewhere and moving it back.
   ASSERT_TRUE(PosixFs().Rename(tmp.Sub("wal"), tmp.Sub(kRescueOldWalName)).ok());

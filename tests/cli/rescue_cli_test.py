@@ -11,17 +11,13 @@ import subprocess
 import sys
 import tempfile
 
-failures = []
+sys.dont_write_bytecode = True  # keep the source tree clean
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli_test as base  # noqa: E402  (check, run and the failure list)
 
-
-def check(cond, what):
-    print(("PASS: " if cond else "FAIL: ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-
-
-def run(*args):
-    return subprocess.run([WALPROOF, *args], capture_output=True, text=True, timeout=300)
+check = base.check
+run = base.run
+failures = base.failures
 
 
 def tree(path):
@@ -166,10 +162,9 @@ def test_interrupted(tmp):
 
 
 def main():
-    global WALPROOF
     ap = argparse.ArgumentParser()
     ap.add_argument("--walproof", required=True)
-    WALPROOF = ap.parse_args().walproof
+    base.WALPROOF = ap.parse_args().walproof
     tmp = tempfile.mkdtemp(prefix="walproof-rescue-cli.")
     try:
         test_dry_run(tmp)

@@ -19,11 +19,12 @@ struct FloatPoint {
   uint64_t v;
 };
 
-// The series' float samples in [mint, maxt), deletions applied, into *out.
-// Head chunks wholly before mint are skipped by their successor's first time.
-void FloatsIn(const Head& head, SeriesId id, int64_t mint, int64_t maxt, std::vector<FloatPoint>* out,
-              uint64_t* deleted) {
-  out->clear();
+// Calls fn(t, v_bits) for the series' float samples in [mint, maxt) that no
+// tombstone hides, in time order, until fn returns false (then false);
+// counts the hidden ones into *deleted. Head chunks wholly before mint are
+// skipped by their successor's first time, those from maxt on not read.
+template <typename Fn>
+bool ForEachFloatIn(const Head& head, SeriesId id, int64_t mint, int64_t maxt, uint64_t* deleted, Fn fn) {
   const std::vector<std::string_view> chunks = head.ChunkBytes(id);
   const bool tombstoned = !head.tombstones(id).empty();
   for (size_t i = 0; i < chunks.size(); ++i) {
@@ -36,27 +37,26 @@ void FloatsIn(const Head& head, SeriesId id, int64_t mint, int64_t maxt, std::ve
         if (deleted) ++*deleted;
         continue;
       }
-      out->push_back({it.t(), it.v_bits()});
+      if (!fn(it.t(), it.v_bits())) return false;
     }
   }
+  return true;
+}
+
+// The series' float samples in [mint, maxt), deletions applied, into *out.
+void FloatsIn(const Head& head, SeriesId id, int64_t mint, int64_t maxt, std::vector<FloatPoint>* out,
+              uint64_t* deleted) {
+  out->clear();
+  ForEachFloatIn(head, id, mint, maxt, deleted, [&](int64_t t, uint64_t v) {
+    out->push_back({t, v});
+    return true;
+  });
 }
 
 // Whether the series has a float sample in [mint, maxt) that no tombstone
-// hides; decodes only the chunks that overlap the range, and stops at the
-// first such sample.
+// hides; stops at the first.
 bool HasFloatIn(const Head& head, SeriesId id, int64_t mint, int64_t maxt) {
-  const std::vector<std::string_view> chunks = head.ChunkBytes(id);
-  const bool tombstoned = !head.tombstones(id).empty();
-  for (size_t i = 0; i < chunks.size(); ++i) {
-    if (i + 1 < chunks.size() && XorChunkMinTime(chunks[i + 1]) <= mint) continue;
-    if (XorChunkMinTime(chunks[i]) >= maxt) break;
-    for (XorIterator it(chunks[i]); it.Next();) {
-      if (it.t() < mint) continue;
-      if (it.t() >= maxt) break;
-      if (!tombstoned || !head.IsDeleted(id, it.t())) return true;
-    }
-  }
-  return false;
+  return !ForEachFloatIn(head, id, mint, maxt, nullptr, [](int64_t, uint64_t) { return false; });
 }
 
 // Indexes of the series' histograms in [mint, maxt), deletions applied.

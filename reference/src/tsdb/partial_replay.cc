@@ -57,6 +57,20 @@ void KeepOnly(const RefSet& keep, std::vector<T>* items) {
   items->resize(n);
 }
 
+// Decodes a record into *items, keeps the entries of kept series and hands
+// each to `apply`. On a decode error *items is empty.
+template <typename T, typename Decode, typename Apply>
+Status Take(std::string_view rec, Decode decode, const RefSet& keep, std::vector<T>* items, Apply apply) {
+  Status st = decode(rec, items);
+  if (!st.ok()) {
+    items->clear();
+    return st;
+  }
+  KeepOnly(keep, items);
+  for (T& item : *items) apply(item);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ReplayPart(Fs& fs, const std::string& wal_dir, uint32_t part, uint32_t parts, Head* head,
@@ -95,42 +109,26 @@ Status ReplayPart(Fs& fs, const std::string& wal_dir, uint32_t part, uint32_t pa
         }
         break;
       case RecordType::kSamples:
-        st = DecodeSamples(rec, &samples);
-        if (!st.ok()) break;
-        KeepOnly(keep, &samples);
+        st = Take(rec, DecodeSamples, keep, &samples, [](auto&) {});
         head->AppendSamples(samples.data(), samples.size());
         report->samples += samples.size();
         break;
       case RecordType::kTombstones:
-        st = DecodeTombstones(rec, &stones);
-        if (!st.ok()) break;
-        KeepOnly(keep, &stones);
-        for (const RefTombstone& t : stones) head->AddTombstone(t);
+        st = Take(rec, DecodeTombstones, keep, &stones, [&](auto& t) { head->AddTombstone(t); });
         break;
       case RecordType::kExemplars:
-        st = DecodeExemplars(rec, &exemplars);
-        if (!st.ok()) break;
-        KeepOnly(keep, &exemplars);
-        for (const RefExemplar& e : exemplars) head->AddExemplar(e);
+        st = Take(rec, DecodeExemplars, keep, &exemplars, [&](auto& e) { head->AddExemplar(e); });
         break;
       case RecordType::kMetadata:
-        st = DecodeMetadata(rec, &metadata);
-        if (!st.ok()) break;
-        KeepOnly(keep, &metadata);
-        for (const RefMetadata& m : metadata) head->SetMetadata(m);
+        st = Take(rec, DecodeMetadata, keep, &metadata, [&](auto& m) { head->SetMetadata(m); });
         break;
       case RecordType::kHistogramSamples:
-        st = DecodeHistogramSamples(rec, &histograms);
-        if (!st.ok()) break;
-        KeepOnly(keep, &histograms);
-        for (const RefHistogramSample& h : histograms) head->AppendHistogram(h);
+        st = Take(rec, DecodeHistogramSamples, keep, &histograms, [&](auto& h) { head->AppendHistogram(h); });
         report->histogram_samples += histograms.size();
         break;
       case RecordType::kFloatHistogramSamples:
-        st = DecodeFloatHistogramSamples(rec, &float_histograms);
-        if (!st.ok()) break;
-        KeepOnly(keep, &float_histograms);
-        for (const RefFloatHistogramSample& h : float_histograms) head->AppendFloatHistogram(h);
+        st = Take(rec, DecodeFloatHistogramSamples, keep, &float_histograms,
+                  [&](auto& h) { head->AppendFloatHistogram(h); });
         report->histogram_samples += float_histograms.size();
         break;
       default:
