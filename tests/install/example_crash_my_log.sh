@@ -4,15 +4,8 @@
 # directory fsync after creating its file must be caught, in class 4 (lost
 # directory entries), with exit code 1.
 set -euo pipefail
-src=$1 stage=$2 work=$3
-# shellcheck source=tests/install/example_args.sh
-source "$(dirname "$0")/example_args.sh" "$4"
-rm -rf "$work"
-mkdir -p "$work"
-
-cmake -S "$src" -B "$work/build" "${example_args[@]}" > "$work/configure.log" || { cat "$work/configure.log"; exit 1; }
-cmake --build "$work/build" > "$work/build.log" || { cat "$work/build.log"; exit 1; }
-echo "built crash-my-log and crash-my-log-broken with find_package(walproof) from $stage"
+# shellcheck source=tests/install/example_build.sh
+source "$(dirname "$0")/example_build.sh" "$@"
 
 echo "== crash-my-log (correct)"
 "$work/build/crash-my-log" | tee "$work/clean.txt"

@@ -4,15 +4,8 @@
 # Both must count the samples of a WAL the staged `walproof demo` wrote, as
 # the staged `walproof stats` counts them and as the demo's parameters say.
 set -euo pipefail
-src=$1 stage=$2 work=$3
-# shellcheck source=tests/install/example_args.sh
-source "$(dirname "$0")/example_args.sh" "$4"
-rm -rf "$work"
-mkdir -p "$work"
-
-cmake -S "$src" -B "$work/build" "${example_args[@]}" > "$work/configure.log" || { cat "$work/configure.log"; exit 1; }
-cmake --build "$work/build" > "$work/build.log" || { cat "$work/build.log"; exit 1; }
-echo "built read-wal with find_package(walproof) from $stage"
+# shellcheck source=tests/install/example_build.sh
+source "$(dirname "$0")/example_build.sh" "$@"
 
 # Flags are split on purpose: they are lists of options.
 # shellcheck disable=SC2046,SC2086
