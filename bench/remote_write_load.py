@@ -44,8 +44,8 @@ def snappy_literal(data):
     return bytes(out)
 
 
-def churn_rounds(series, scrapes, churn_every, churn_fraction, labels_of):
-    """Yields, per scrape, the list of (series key, labels) active in it: the
+def churn_rounds(series, scrapes, churn_every, churn_fraction):
+    """Yields, per scrape, the keys (i, generation) of the series in it: the
     same series scrape after scrape, a churn_fraction of them replaced by a
     new generation every churn_every scrapes."""
     generation = [0] * series
@@ -56,25 +56,32 @@ def churn_rounds(series, scrapes, churn_every, churn_fraction, labels_of):
             for j in range(replace):
                 generation[(start + j) % series] += 1
             start = (start + replace) % series
-        yield [((i, generation[i]), lambda i=i, g=generation[i]: labels_of(i, g)) for i in range(series)]
+        yield list(zip(range(series), generation))
 
 
-def push(base, rounds, step_ms, start_ms=1_700_000_000_000, progress=print):
-    encoded = {}
-    seen = set()
+def push(base, rounds, labels_of, step_ms, start_ms=1_700_000_000_000, progress=print):
+    """Pushes each round's series (labels_of(i, generation)) with one sample
+    at start_ms + k * step_ms. A series' bytes up to its sample are made once:
+    the sample's encoded size does not change between scrapes."""
+    prefixes = {}
+    seen = 0
     samples = 0
-    for k, active in enumerate(rounds):
+    sample_size = len(_sample(0.0, start_ms))
+    for k, keys in enumerate(rounds):
         ts = start_ms + k * step_ms
+        if len(_sample(0.0, ts)) != sample_size:
+            raise RuntimeError("remote write: the timestamp's varint grew; start_ms too close to a power of 2")
         # Eight values per scrape, so series differ without a float per series.
         values = [_sample(float(k * 8 + j), ts) for j in range(8)]
         parts = []
-        for n, (key, labels) in enumerate(active):
-            lb = encoded.get(key)
-            if lb is None:
-                lb = encoded[key] = _labels_bytes(labels())
-                seen.add(key)
-            body = lb + values[n & 7]
-            parts.append(b"\x0a" + _varint(len(body)) + body)
+        for n, key in enumerate(keys):
+            prefix = prefixes.get(key)
+            if prefix is None:
+                lb = _labels_bytes(labels_of(*key))
+                prefix = prefixes[key] = b"\x0a" + _varint(len(lb) + sample_size) + lb
+                seen += 1
+            parts.append(prefix)
+            parts.append(values[n & 7])
         req = urllib.request.Request(base + "/api/v1/write", data=snappy_literal(b"".join(parts)), method="POST")
         req.add_header("Content-Encoding", "snappy")
         req.add_header("Content-Type", "application/x-protobuf")
@@ -82,11 +89,11 @@ def push(base, rounds, step_ms, start_ms=1_700_000_000_000, progress=print):
         with urllib.request.urlopen(req, timeout=300) as r:
             if r.status // 100 != 2:
                 raise RuntimeError(f"remote write: HTTP {r.status}")
-        samples += len(active)
+        samples += len(keys)
         if k % 50 == 49:
-            progress(f"   {k + 1} scrapes pushed, {len(seen)} series")
-        # Series not pushed any more are dropped from the cache.
-        if len(encoded) > 2 * len(active):
-            live = {key for key, _ in active}
-            encoded = {key: v for key, v in encoded.items() if key in live}
-    return {"series": len(seen), "samples": samples}
+            progress(f"   {k + 1} scrapes pushed, {seen} series")
+        # Series not pushed any more leave the cache.
+        if len(prefixes) > 2 * len(keys):
+            live = set(keys)
+            prefixes = {key: v for key, v in prefixes.items() if key in live}
+    return {"series": seen, "samples": samples}

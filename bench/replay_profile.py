@@ -93,6 +93,7 @@ def profile_shares(paths):
 def copy_data(src, dst):
     shutil.rmtree(dst, ignore_errors=True)
     shutil.copytree(src, dst)
+    os.sync()  # no writeback of the copy under the measured replay
     return dst
 
 

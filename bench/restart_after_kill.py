@@ -60,9 +60,9 @@ def main():
         print(f"== ingesting {args.series} series x {args.scrapes} scrapes through remote write", flush=True)
         with Server(data, flags=["--web.enable-remote-write-receiver"], log_name="ingest.log") as srv:
             srv.wait_ready(args.timeout)
-            rounds = remote_write_load.churn_rounds(args.series, args.scrapes, args.scrapes + 1, 0.0,
-                                                    wal_shapes.fleet_labels)
-            remote_write_load.push(srv.base, rounds, step_ms=15000, progress=lambda m: print(m, flush=True))
+            rounds = remote_write_load.churn_rounds(args.series, args.scrapes, args.scrapes + 1, 0.0)
+            remote_write_load.push(srv.base, rounds, wal_shapes.fleet_labels, step_ms=15000,
+                                   progress=lambda m: print(m, flush=True))
             rss_before = rss_bytes(srv.proc.pid)
             srv.kill(signal.SIGKILL)
         wal = wal_shapes.wal_bytes(data)
@@ -79,6 +79,7 @@ def main():
             copy = os.path.join(work, name)
             shutil.rmtree(copy, ignore_errors=True)
             shutil.copytree(data, copy)
+            os.sync()  # no writeback of the copy under the measured restart
             if name == "emptied":
                 wal_shapes.empty_chunks_head(copy)
             if name == "snapshot":
