@@ -108,6 +108,7 @@ nlohmann::json OutcomeJson(const Outcome& o) {
       {"chunk_bytes", o.memory.chunk_bytes},
       {"chunk_capacity_bytes", o.memory.chunk_capacity},
       {"label_bytes", o.memory.label_bytes},
+      {"index_bytes", o.memory.index_bytes},
       {"digest", o.digest},
       {"digest_seconds", o.digest_seconds},
       {"corruption", nullptr},
@@ -172,6 +173,8 @@ void PrintText(const Outcome& o) {
               u(o.memory.chunks), u(o.memory.chunk_bytes),
               samples ? double(o.memory.chunk_bytes) / double(samples) : 0.0, u(o.memory.chunk_capacity));
   std::printf("labels            %llu bytes\n", u(o.memory.label_bytes));
+  std::printf("index             %llu bytes (series records, ref and label-set indexes)\n",
+              u(o.memory.index_bytes));
   std::printf("digest            %s (%.3f s)\n", o.digest.c_str(), o.digest_seconds);
   if (r.corruption) std::printf("CORRUPTION        %s\n", r.corruption->ToString().c_str());
 }

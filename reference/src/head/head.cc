@@ -197,6 +197,8 @@ HeadMemory Head::Memory() const {
   }
   for (const auto& lane : lanes_) m.chunk_capacity += lane->arena.allocated();
   m.label_bytes = label_arena_->used() + symbols_->table_bytes();
+  const size_t blocks = (num_series_ + kBlockSize - 1) / kBlockSize;
+  m.index_bytes = blocks * kBlockSize * sizeof(Series) + refs_->bytes() + labels_->bytes();
   return m;
 }
 

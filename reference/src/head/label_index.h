@@ -64,6 +64,9 @@ class Head::LabelIndex {
   std::vector<Slot> slots_;
   size_t mask_ = 0;
   size_t used_ = 0;
+
+ public:
+  uint64_t bytes() const { return slots_.capacity() * sizeof(Slot); }
 };
 
 }  // namespace walproof

@@ -107,6 +107,11 @@ class Head::RefIndex {
   std::vector<Slot> slots_;
   size_t mask_ = 0;
   unsigned shift_ = 64;
+
+ public:
+  uint64_t bytes() const { return dense_.capacity() * sizeof(SeriesId) + slots_.capacity() * sizeof(Slot); }
+
+ private:
   size_t used_ = 0;
   uint64_t bound_ = 0;
 };

@@ -125,6 +125,7 @@ struct HeadMemory {
   uint64_t chunk_bytes = 0;     // encoded XOR bytes, open chunks included
   uint64_t chunk_capacity = 0;  // bytes allocated for them (arenas, open buffers)
   uint64_t label_bytes = 0;     // interned strings, label sets as symbols, symbol table
+  uint64_t index_bytes = 0;     // series records, and the ref and label-set indexes to them
 };
 
 class Head {
