@@ -94,6 +94,7 @@ def copy_data(src, dst):
     shutil.rmtree(dst, ignore_errors=True)
     shutil.copytree(src, dst)
     os.sync()  # no writeback of the copy under the measured replay
+    wal_shapes.warm(dst)
     return dst
 
 
@@ -133,6 +134,7 @@ def gogc_runs(data, work, timeout, values):
 
 def walproof_run(walproof, data, threads):
     args = [walproof, "replay", os.path.join(data, "wal"), "--json"]
+    wal_shapes.warm(os.path.join(data, "wal"))
     args += ["--sequential"] if threads == 1 else ["--threads", str(threads)]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     with thread_cpu.Sampler(proc.pid) as sampler:

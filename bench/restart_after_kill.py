@@ -35,6 +35,7 @@ SNAPSHOT = "--enable-feature=memory-snapshot-on-shutdown"
 
 
 def restart(data, flags, timeout, name):
+    wal_shapes.warm(data)
     with Server(data, flags=flags, log_name=f"restart-{name}.log") as srv:
         r = srv.replay(timeout)
         ready = srv.wait_ready(timeout)
