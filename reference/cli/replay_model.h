@@ -4,9 +4,9 @@
 // Each part's CPU cost per unit (byte, sample, series) was measured from
 // Prometheus's own CPU profile during replay (bench/replay_profile.py; the
 // figures and how they were taken are in docs/replay-time.md). Reading and
-// decoding run on one goroutine; the appends (processWALSamples) and the
-// rest spread over the cores. So the wall time is whichever is longer: the
-// decoding goroutine alone, or all the CPU shared by the cores.
+// decoding run on one goroutine; the rest spreads over the cores, but 2.42
+// kept only about 1.3 of 2 cores busy. So the wall time is whichever is
+// longer: the decoding goroutine alone, or all the CPU over the cores in use.
 #pragma once
 
 #include <cstdint>
