@@ -4,8 +4,8 @@
 # accepts the blocks rescue wrote.
 #
 # The data directory: `walproof demo` (20 float series and 2 native histogram
-# series, 420 scrapes 15 s apart starting about 2 h 20 min ago, so the
-# samples straddle a 2-hour block boundary; a tombstone deleting series 0's
+# series, 420 scrapes 15 s apart starting an hour before a 2-hour block
+# boundary, so the samples straddle it; a tombstone deleting series 0's
 # first ten samples; 64 KiB segments), then `walproof checkpoint --mint` over
 # all but the newest segment, so the WAL Prometheus replays is a checkpoint
 # and segments. The WAL is walproof-written rather than scraped: a 2.42
@@ -71,7 +71,12 @@ def body(args, checks):
     tmp = h.make_tempdir("rescue", keep=args.keep)
     data = os.path.join(tmp, "data")
     wal = os.path.join(data, "wal")
-    start = (int(time.time()) - 8400) * 1000
+    # One hour before the newest 2 h boundary at least an hour old: the
+    # 105 minutes of samples then always cross that boundary and end in the
+    # past, whatever the time of day (a fixed offset from now missed every
+    # boundary for a quarter of an hour in each two).
+    boundary = (int(time.time()) - 3600) // 7200 * 7200
+    start = (boundary - 3600) * 1000
     last = start + (SCRAPES - 1) * INTERVAL_MS
     at = last + 1
     span = last - start + INTERVAL_MS
