@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 
-from thread_cpu import Sampler
+from thread_cpu import Sampler, status_bytes
 
 EMPTY_CONFIG = "global:\n  scrape_interval: 1h\nscrape_configs: []\n"
 
@@ -37,14 +37,7 @@ def parse_go_duration(s):
 
 
 def vm_hwm(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+    return status_bytes(pid, "VmHWM")
 
 
 def http_get(url, timeout=5):

@@ -4,25 +4,12 @@ those bytes joined with the scrape's sample, snappy-framed with literals only
 (valid for any decoder, and cheap to make in Python). One request per scrape,
 so the WAL gets one commit per scrape, as a scrape loop writes it.
 """
-import struct
-import urllib.request
+import os
+import sys
 
-
-def _varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def _field(num, wire, payload):
-    key = _varint((num << 3) | wire)
-    return key + _varint(len(payload)) + payload if wire == 2 else key + payload
+# The protobuf and snappy framing are crashsim's remote-write driver's.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "crashsim", "trace"))
+from remote_write import field as _field, post, sample as _sample_fields, varint as _varint  # noqa: E402
 
 
 def _labels_bytes(labels):
@@ -31,17 +18,7 @@ def _labels_bytes(labels):
 
 
 def _sample(value, ts):
-    return _field(2, 2, _field(1, 1, struct.pack("<d", value)) + _field(2, 0, _varint(ts)))
-
-
-def snappy_literal(data):
-    out = bytearray(_varint(len(data)))
-    view = memoryview(data)
-    for i in range(0, len(data), 65536):
-        chunk = view[i:i + 65536]
-        out += bytes([61 << 2]) + struct.pack("<H", len(chunk) - 1)
-        out += chunk
-    return bytes(out)
+    return _field(2, 2, _sample_fields(value, ts))
 
 
 def churn_rounds(series, scrapes, churn_every, churn_fraction):
@@ -82,13 +59,7 @@ def push(base, rounds, labels_of, step_ms, start_ms=1_700_000_000_000, progress=
                 seen += 1
             parts.append(prefix)
             parts.append(values[n & 7])
-        req = urllib.request.Request(base + "/api/v1/write", data=snappy_literal(b"".join(parts)), method="POST")
-        req.add_header("Content-Encoding", "snappy")
-        req.add_header("Content-Type", "application/x-protobuf")
-        req.add_header("X-Prometheus-Remote-Write-Version", "0.1.0")
-        with urllib.request.urlopen(req, timeout=300) as r:
-            if r.status // 100 != 2:
-                raise RuntimeError(f"remote write: HTTP {r.status}")
+        post(base + "/api/v1/write", b"".join(parts))
         samples += len(keys)
         if k % 50 == 49:
             progress(f"   {k + 1} scrapes pushed, {seen} series")

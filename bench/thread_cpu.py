@@ -33,15 +33,21 @@ def _thread_times(pid):
     return out
 
 
-def rss_bytes(pid):
+def status_bytes(pid, field="VmRSS"):
+    """A size line of /proc/PID/status (VmRSS, VmHWM, ...) in bytes; 0 once
+    the process is gone."""
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
     return 0
+
+
+def rss_bytes(pid):
+    return status_bytes(pid, "VmRSS")
 
 
 class Sampler:
