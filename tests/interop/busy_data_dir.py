@@ -18,7 +18,7 @@ import promharness as h  # noqa: E402
 CONFIG = ("global:\n  scrape_interval: 15s\n  evaluation_interval: 15s\n"
           "scrape_configs: []\n")
 INTERVAL_MS = 15000
-SCRAPES = 100  # under 120 samples per series: no head chunk is full, none is mapped
+SCRAPES = 100  # under 120 samples per series, within one 2 h range: no head chunk is cut or mapped
 
 
 def listing(path):
@@ -36,7 +36,12 @@ def body(args, checks):
     tmp = h.make_tempdir("busy", args.keep)
     data = os.path.join(tmp, "data")
     wal = os.path.join(data, "wal")
-    start = (int(time.time() * 1000) - 3600 * 1000) // INTERVAL_MS * INTERVAL_MS
+    # Prometheus also cuts a head chunk (and maps it to chunks_head) where the
+    # samples cross a 2 h boundary, so the 25 minutes of samples start 5
+    # minutes after a boundary at least 40 minutes old: never across one,
+    # whatever the time of day.
+    boundary = (int(time.time()) - 40 * 60) // 7200 * 7200
+    start = (boundary + 5 * 60) * 1000
     p = h.run([args.walproof, "demo", wal, "--series", "50", "--scrapes", str(SCRAPES),
                "--start-ms", str(start), "--interval-ms", str(INTERVAL_MS),
                "--compression", "none", "--segment-size", "32768"])
