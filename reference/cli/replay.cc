@@ -214,10 +214,9 @@ int RunReplay(const std::vector<std::string>& argv) {
   if (!ParseOrExit(kReplayCommand, argv, spec, 1, &args, &code)) return code;
   long long threads = 0, min_valid = 0;
   std::string error;
-  // N shards come with N/2 readers and a router: about 1.5 N + 1 busy threads,
-  // so fill the CPUs without crowding them (1 on 2 CPUs, 10 on 16).
+  // --threads N is N threads in all (ReplayParallel): one per CPU.
   const long long cpus = std::max(1u, std::thread::hardware_concurrency());
-  const long long default_threads = std::max(1LL, 2 * (cpus - 1) / 3);
+  const long long default_threads = cpus;
   if (!args.GetInt("threads", default_threads, &threads, &error) ||
       !args.GetInt("min-valid-time", std::numeric_limits<long long>::min(), &min_valid, &error)) {
     std::fprintf(stderr, "walproof replay: %s\n", error.c_str());
@@ -295,8 +294,9 @@ const Command kReplayCommand = {
     "spent blocked), peak RSS, XOR chunk bytes, and a digest of the head's\n"
     "contents (series by labels, samples, histograms, tombstones, exemplars,\n"
     "metadata; independent of refs and thread count) to compare runs.\n\n"
-    "  --threads N          N apply shards, N/2 reader threads and a router thread\n"
-    "                       (default: about 2/3 of the CPUs, at least 1)\n"
+    "  --threads N          N threads in all: a router that also reads below 4,\n"
+    "                       then a third of the rest read, the others append\n"
+    "                       (default: one per CPU)\n"
     "  --sequential         the single-threaded reference replay\n"
     "  --min-valid-time MS  drop samples older than MS, as a head with blocks does\n"
     "  --samples-out FILE   also write every series (labels) with its float samples\n"

@@ -60,8 +60,8 @@ struct ReplayReport {
   WalReadPlan plan;
   int threads = 1;
   bool parallel = false;
-  int readers = 0;  // parallel: reader threads (about threads / 2)
-  int shards = 0;   // parallel: apply shards (threads)
+  int readers = 0;  // parallel: reader threads (a third of threads - 1; 0: the router reads)
+  int shards = 0;   // parallel: apply shards (the rest)
   uint64_t records = 0;          // records read and decoded, skipped ones included
   uint64_t records_skipped = 0;  // mmap markers, 3.x and unknown types
   uint64_t series = 0;           // series in the head afterwards
@@ -78,9 +78,10 @@ struct ReplayReport {
 // (an unusable directory, an I/O error).
 Status ReplaySequential(Fs& fs, const std::string& dir, Head* head, const ReplayOptions& options,
                         ReplayReport* report);
-// `threads` apply shards, about half as many reader threads, and the calling
-// thread, which applies series, tombstones, exemplars and metadata and
-// resolves refs in WAL order.
+// `threads` threads in all: the calling thread, which applies series,
+// tombstones, exemplars and metadata and resolves refs in WAL order (and
+// reads, when there are fewer than four threads); a third of the others
+// read, the rest apply shards of the series.
 Status ReplayParallel(Fs& fs, const std::string& dir, Head* head, const ReplayOptions& options,
                       int threads, ReplayReport* report);
 
