@@ -391,6 +391,51 @@ TEST(Head, CutsChunksAt120Samples) {
   EXPECT_GE(head.Memory().chunk_bytes, bytes);
 }
 
+// As upstream's head does, a chunk never reaches past the end of its chunk
+// range (2 h by default), so that a block takes it whole; what the head
+// keeps of each chunk (its last time) matches its samples.
+TEST(Head, CutsChunksAtTheEndOfEachChunkRange) {
+  constexpr int64_t kRange = 2 * 60 * 60 * 1000;
+  Head head;
+  head.AddSeries(1, Named("a"));
+  // Every 60 s from 20 minutes before a range ends: 20 samples, a cut, 30 more.
+  const int64_t t0 = 5 * kRange - 20 * 60000;
+  for (int i = 0; i < 50; ++i) head.AppendSample({1, t0 + i * 60000, double(i)});
+  const SeriesId id = head.Resolve(1);
+  const std::vector<ChunkView> chunks = head.FloatChunks(id);
+  ASSERT_EQ(chunks.size(), 2u);
+  EXPECT_EQ(chunks[0].samples(), 20);
+  EXPECT_EQ(chunks[0].mint(), t0);
+  EXPECT_EQ(chunks[0].maxt, 5 * kRange - 60000);
+  EXPECT_EQ(chunks[1].samples(), 30);
+  EXPECT_EQ(chunks[1].mint(), 5 * kRange);
+  EXPECT_EQ(chunks[1].maxt, t0 + 49 * 60000);
+  for (const ChunkView& c : chunks) {
+    int64_t last = 0;
+    for (XorIterator it(c.bytes); it.Next();) last = it.t();
+    EXPECT_EQ(c.maxt, last);
+  }
+  // Negative times have ranges of their own too.
+  head.AddSeries(2, Named("b"));
+  head.AppendSample({2, -1000, 1});
+  head.AppendSample({2, 0, 2});
+  EXPECT_EQ(head.FloatChunks(head.Resolve(2)).size(), 2u);
+}
+
+TEST(Head, ChunkRangeZeroCutsOnSampleCountAlone) {
+  HeadOptions options;
+  options.chunk_range = 0;
+  Head head(options);
+  head.AddSeries(1, Named("a"));
+  constexpr int64_t kRange = 2 * 60 * 60 * 1000;
+  for (int i = 0; i < 130; ++i) head.AppendSample({1, kRange - 60000 + i * 60000, double(i)});
+  const std::vector<ChunkView> chunks = head.FloatChunks(head.Resolve(1));
+  ASSERT_EQ(chunks.size(), 2u);
+  EXPECT_EQ(chunks[0].samples(), 120);
+  EXPECT_EQ(chunks[0].maxt, kRange + 118 * 60000);
+  EXPECT_EQ(chunks[1].samples(), 10);
+}
+
 TEST(Head, StaleMarkersAndNaNPayloadsKeptBitExact) {
   Head head;
   head.AddSeries(1, Named("a"));

@@ -169,7 +169,7 @@ void ExpectSameHead(const Head& a, const Head& b) {
     ASSERT_EQ(a.labels(x), b.labels(y));
     EXPECT_EQ(a.series_ref(x), b.series_ref(y));
     EXPECT_EQ(a.FloatSamples(x), b.FloatSamples(y));
-    EXPECT_EQ(a.ChunkBytes(x), b.ChunkBytes(y));
+    EXPECT_EQ(a.FloatChunks(x), b.FloatChunks(y));
     EXPECT_EQ(a.histograms(x), b.histograms(y));
     EXPECT_EQ(a.float_histograms(x), b.float_histograms(y));
     EXPECT_EQ(a.tombstones(x), b.tombstones(y));

@@ -56,10 +56,20 @@ Written WriteSample(const std::string& parent) {
   auto w = BlockWriter::Begin(PosixFs(), parent, meta,
                               {"__name__", "a", "b", "hist", "job", "lone", "x", "y"});
   EXPECT_TRUE(w.ok()) << w.status().ToString();
+  // The digest expected of the block, worked out here from the chunks: each
+  // chunk's CRC-32C covers its encoding byte and its bytes.
   BlockDigest digest;
+  auto add_series = [&](const Labels& labels, const std::vector<EncodedChunk>& chunks) {
+    digest.BeginSeries(labels);
+    for (const EncodedChunk& c : chunks) {
+      const char enc = static_cast<char>(c.encoding);
+      const uint32_t crc = crc32c::Extend(crc32c::Extend(0, &enc, 1), c.bytes.data(), c.bytes.size());
+      digest.AddChunk(c.encoding, c.mint, c.maxt, c.samples, crc);
+    }
+    EXPECT_TRUE((*w)->AddSeries(labels, chunks).ok());
+  };
   auto floats = [&](const Labels& labels, int n) {
     std::vector<EncodedChunk> chunks;
-    digest.BeginSeries(labels);
     XorAppender app;
     int64_t first = 0;
     for (int i = 0; i < n; ++i) {
@@ -71,23 +81,20 @@ Written WriteSample(const std::string& parent) {
       if (app.empty()) first = t;
       const uint64_t v = std::bit_cast<uint64_t>(i * 0.5);
       app.Append(t, v);
-      digest.AddFloat(t, v);
     }
     chunks.push_back({kEncXor, std::string(app.bytes()), first, app.max_time(), app.num_samples()});
-    EXPECT_TRUE((*w)->AddSeries(labels, chunks).ok());
+    add_series(labels, chunks);
   };
   floats({{"__name__", "a"}, {"job", "x"}}, 200);
   {
     const Labels labels = {{"__name__", "hist"}, {"job", "x"}};
-    digest.BeginSeries(labels);
     HistogramChunkEncoder enc;
     for (uint64_t k = 0; k < 10; ++k) {
       bool reset = false;
       EXPECT_TRUE(enc.Fits(MakeHistogram(k), &reset));
       enc.Append(kMint + 1000 * static_cast<int64_t>(k), MakeHistogram(k));
-      digest.AddHistogram(kMint + 1000 * static_cast<int64_t>(k), MakeHistogram(k));
     }
-    EXPECT_TRUE((*w)->AddSeries(labels, {{kEncHistogram, enc.bytes(), kMint, kMint + 9000, 10}}).ok());
+    add_series(labels, {{kEncHistogram, enc.bytes(), kMint, kMint + 9000, 10}});
   }
   floats({{"__name__", "lone"}, {"job", "y"}}, 1);
   EXPECT_TRUE((*w)->Finish().ok());

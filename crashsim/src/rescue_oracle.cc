@@ -1,13 +1,13 @@
 #include "crashsim/rescue_oracle.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "crashsim/sim_fs.h"
 #include "walproof/head/head.h"
 #include "walproof/head/replay.h"
 #include "walproof/head/xor_chunk.h"
 #include "walproof/tsdb/block_check.h"
-#include "walproof/tsdb/block_digest.h"
 #include "walproof/tsdb/block_format.h"
 #include "walproof/tsdb/block_meta.h"
 #include "walproof/tsdb/block_reader.h"
@@ -22,10 +22,32 @@ namespace {
 using walproof::FileKind;
 using walproof::Status;
 
+// A histogram sample as one word, for comparing contents. A stale marker is
+// its sum alone: a chunk keeps nothing else of it.
 uint64_t HistogramKey(int64_t t, const walproof::Histogram& h) {
-  walproof::tsdb::BlockDigest d;
-  d.AddHistogram(t, h);
-  return d.value();
+  uint64_t k = 0x9e3779b97f4a7c15ull ^ static_cast<uint64_t>(t);
+  auto mix = [&k](uint64_t x) {
+    k ^= x + 0x9e3779b97f4a7c15ull + (k << 6) + (k >> 2);
+    k *= 0xff51afd7ed558ccdull;
+  };
+  if (walproof::tsdb::IsStaleHistogram(h)) {
+    mix(std::bit_cast<uint64_t>(h.sum) ^ 0x57a1e);
+    return k;
+  }
+  mix(static_cast<uint64_t>(h.schema));
+  mix(std::bit_cast<uint64_t>(h.zero_threshold));
+  mix(h.zero_count);
+  mix(h.count);
+  mix(std::bit_cast<uint64_t>(h.sum));
+  for (const auto* spans : {&h.positive_spans, &h.negative_spans}) {
+    mix(spans->size());
+    for (const walproof::HistogramSpan& s : *spans) mix(uint64_t{static_cast<uint32_t>(s.offset)} << 32 | s.length);
+  }
+  for (const auto* buckets : {&h.positive_buckets, &h.negative_buckets}) {
+    mix(buckets->size());
+    for (int64_t b : *buckets) mix(static_cast<uint64_t>(b));
+  }
+  return k;
 }
 
 std::string Describe(const SeriesContent& c) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <thread>
 
 #include "args.h"
 #include "commands.h"
@@ -26,6 +27,7 @@ namespace {
 
 using tsdb::BlockSummary;
 using tsdb::RescueSurvey;
+using tsdb::RescueTimes;
 
 std::string Num(uint64_t n) {
   std::string s = std::to_string(n);
@@ -230,6 +232,8 @@ int RunRescue(const std::vector<std::string>& argv) {
   if (!args.GetInt("parts", 0, &forced_parts, &parts_error) || forced_parts < 0 || forced_parts > 4096) {
     return usage(parts_error.empty() ? "--parts wants a number from 1 to 4096" : parts_error);
   }
+  // Replaying, finishing blocks and reading them back use every CPU.
+  options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   options.parts = forced_parts > 0 ? static_cast<uint32_t>(forced_parts) : PartsFor(HeadGuess(fs, loc->wal_dir), budget);
   std::printf("%s\n", options.parts == 1 ? "working in one part (the whole head at once)"
                                          : ("working in " + std::to_string(options.parts) +
@@ -280,6 +284,8 @@ int RunRescue(const std::vector<std::string>& argv) {
 
   const std::vector<std::string> ulids = MakeUlids(s.block_starts.size() * s.parts);
   std::vector<BlockSummary> blocks;
+  RescueTimes times;
+  const auto write_started = std::chrono::steady_clock::now();
   Status st = (*rescue)->WriteBlocks(
       fs, [&](size_t i) { return ulids[i]; },
       [&](const BlockSummary& w, const BlockSummary& back) {
@@ -290,7 +296,7 @@ int RunRescue(const std::vector<std::string>& argv) {
                     static_cast<unsigned long long>(back.digest));
         std::fflush(stdout);
       },
-      &blocks);
+      &blocks, &times);
   if (!st.ok()) {
     std::fprintf(stderr, "walproof rescue: %s\nthe WAL is untouched; the blocks of this run were removed\n",
                  st.ToString().c_str());
@@ -324,7 +330,10 @@ int RunRescue(const std::vector<std::string>& argv) {
   std::printf("rescued: %zu block(s), %s samples, every block read back and matching; the WAL is empty "
               "(checkpoint.%08d and segment %08d)\n",
               blocks.size(), Num(samples).c_str(), s.last_segment, s.last_segment + 1);
-  std::printf("took %.2f s, peak RSS %s\n", Seconds(started), FormatMiB(PeakRssBytes()).c_str());
+  std::printf("took %.2f s, peak RSS %s: replay %.2f s, survey %.2f s, writing blocks %.2f s, reading them back "
+              "%.2f s, replacing the WAL %.2f s\n",
+              Seconds(started), FormatMiB(PeakRssBytes()).c_str(), s.replay.seconds + times.replay, s.survey_seconds,
+              times.write, times.read_back, Seconds(write_started) - times.replay - times.write - times.read_back);
   return kExitOk;
 }
 

@@ -4,6 +4,7 @@
 // loop compiles to one function without LTO.
 #include <bit>
 #include <cstring>
+#include <limits>
 
 #include "head/append_lane.h"
 #include "head/ref_index.h"
@@ -13,21 +14,31 @@
 
 namespace walproof {
 
+int64_t Head::ChunkRangeEnd(int64_t t) const {
+  constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+  const int64_t range = options_.chunk_range;
+  if (range <= 0) return kNever;
+  // Floored, so that negative times get ranges of their own too; the
+  // extremes saturate instead of overflowing.
+  int64_t start = t / range * range;
+  if (start > t) start = start < std::numeric_limits<int64_t>::min() + range ? std::numeric_limits<int64_t>::min() : start - range;
+  return start > kNever - range ? kNever : start + range;
+}
+
 [[gnu::always_inline]] inline AppendOutcome Head::AppendTo(Series& s, int64_t t, uint64_t v_bits, Lane& lane) {
   const AppendOutcome outcome = s.Admit(t);
   if (outcome != AppendOutcome::kAppended) return outcome;
-  if (s.open.empty()) {
-    s.open.Reserve(lane.Hint());
-  } else if (s.open.num_samples() >= kSamplesPerChunk) {
+  if (!s.open.empty() && (s.open.num_samples() >= kSamplesPerChunk || t >= s.chunk_end)) {
     const std::string_view bytes = s.open.bytes();
     lane.Learn(bytes.size());
     char* c = lane.arena.Allocate(kChunkHeader + bytes.size());
-    const auto size = static_cast<uint16_t>(bytes.size());
-    std::memcpy(c, &s.newest_chunk, sizeof s.newest_chunk);
-    std::memcpy(c + sizeof s.newest_chunk, &size, sizeof size);
-    std::memcpy(c + kChunkHeader, bytes.data(), bytes.size());
+    WriteChunk(c, s.newest_chunk, s.open.max_time(), bytes);
     s.newest_chunk = c;
     s.open.Reset();
+  }
+  if (s.open.empty()) {
+    s.open.Reserve(lane.Hint());  // no effect once the buffer exists
+    s.chunk_end = ChunkRangeEnd(t);
   }
   s.open.Append(t, v_bits);
   return outcome;

@@ -11,14 +11,14 @@
 
 namespace walproof {
 
-std::vector<std::string_view> Head::ChunkBytes(SeriesId id) const { return at(id).Chunks(); }
+std::vector<ChunkView> Head::FloatChunks(SeriesId id) const { return at(id).Chunks(); }
 
 uint64_t Head::num_float_samples(SeriesId id) const {
   const Series& s = at(id);
   uint64_t n = s.open.num_samples();
   for (const char* c = s.newest_chunk; c != nullptr;) {
     const ClosedChunk cc = ReadChunk(c);
-    n += static_cast<uint8_t>(cc.bytes[0]) << 8 | static_cast<uint8_t>(cc.bytes[1]);
+    n += XorChunkSamples(cc.bytes);
     c = cc.prev;
   }
   return n;
@@ -40,15 +40,12 @@ std::vector<FloatSample> Head::FloatSamples(SeriesId id) const {
 std::vector<ChunkInfo> Head::Chunks(SeriesId id) const {
   const Series& s = at(id);
   std::vector<ChunkInfo> out;
-  for (std::string_view bytes : s.Chunks()) {
+  for (const ChunkView& c : s.Chunks()) {
     ChunkInfo info;
-    XorIterator it(bytes);
-    info.samples = it.num_samples();
-    info.bytes = bytes.size();
-    for (bool first = true; it.Next(); first = false) {
-      if (first) info.mint = it.t();
-      info.maxt = it.t();
-    }
+    info.mint = c.mint();
+    info.maxt = c.maxt;
+    info.samples = c.samples();
+    info.bytes = c.bytes.size();
     out.push_back(info);
   }
   if (!s.open.empty()) out.back().open = true;
@@ -58,7 +55,7 @@ std::vector<ChunkInfo> Head::Chunks(SeriesId id) const {
 // ---- FloatIterator ----
 
 struct Head::FloatIterator::State {
-  std::vector<std::string_view> chunks;
+  std::vector<ChunkView> chunks;
   size_t next = 0;
   std::optional<XorIterator> it;
 };
@@ -79,7 +76,7 @@ bool Head::FloatIterator::Next() {
       return true;
     }
     if (st.next == st.chunks.size()) return false;
-    st.it.emplace(st.chunks[st.next++]);
+    st.it.emplace(st.chunks[st.next++].bytes);
   }
 }
 

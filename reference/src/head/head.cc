@@ -165,6 +165,16 @@ Labels Head::labels(SeriesId id) const {
   return out;
 }
 
+void Head::label_views(SeriesId id, std::vector<LabelView>* out) const {
+  const std::string_view sym = at(id).symbol_bytes();
+  const char* p = sym.data();
+  out->resize(GetUvarint(&p));
+  for (LabelView& l : *out) {
+    l.name = symbols_->Get(static_cast<uint32_t>(GetUvarint(&p)));
+    l.value = symbols_->Get(static_cast<uint32_t>(GetUvarint(&p)));
+  }
+}
+
 std::string Head::encoded_labels(SeriesId id) const {
   const std::string_view sym = at(id).symbol_bytes();
   const char* p = sym.data();

@@ -134,8 +134,8 @@ HeadDigest DigestSeries(const Head& head, SeriesId id) {
 
   h.Word(kTagFloats);
   uint64_t n = 0;
-  for (std::string_view chunk : head.ChunkBytes(id)) {
-    for (XorIterator it(chunk); it.Next(); ++n) {
+  for (const ChunkView& chunk : head.FloatChunks(id)) {
+    for (XorIterator it(chunk.bytes); it.Next(); ++n) {
       h.Signed(it.t());
       h.Word(it.v_bits());
     }

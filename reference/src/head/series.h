@@ -23,23 +23,36 @@ inline constexpr unsigned kBlockBits = 12;
 inline constexpr size_t kBlockSize = size_t{1} << kBlockBits;
 inline constexpr size_t kNumBlocks = (size_t{1} << 32) >> kBlockBits;
 
-// A closed chunk in an arena: the previous (older) chunk's address, the
-// chunk's size (2 bytes, native order), then its bytes. Unaligned, so no
-// padding: fields are read and written with memcpy.
-inline constexpr size_t kChunkHeader = sizeof(const char*) + sizeof(uint16_t);
+// A closed chunk in an arena: the previous (older) chunk's address, its last
+// sample's time (a block's index needs it, and the bit stream only yields it
+// to a full decode), the chunk's size (2 bytes), then its bytes. Native byte
+// order, unaligned, so no padding: fields are read and written with memcpy.
+inline constexpr size_t kChunkHeader = sizeof(const char*) + sizeof(int64_t) + sizeof(uint16_t);
 static_assert(size_t{kSamplesPerChunk} * 19 + 2 < 65536, "a closed chunk's size must fit 16 bits");
 
 struct ClosedChunk {
   const char* prev;
+  int64_t maxt;
   std::string_view bytes;
 };
 
 inline ClosedChunk ReadChunk(const char* c) {
   const char* prev;
+  int64_t maxt;
   uint16_t size;
   std::memcpy(&prev, c, sizeof prev);
-  std::memcpy(&size, c + sizeof prev, sizeof size);
-  return {prev, std::string_view(c + kChunkHeader, size)};
+  std::memcpy(&maxt, c + sizeof prev, sizeof maxt);
+  std::memcpy(&size, c + sizeof prev + sizeof maxt, sizeof size);
+  return {prev, maxt, std::string_view(c + kChunkHeader, size)};
+}
+
+// Writes a closed chunk at c (kChunkHeader + bytes.size() bytes).
+inline void WriteChunk(char* c, const char* prev, int64_t maxt, std::string_view bytes) {
+  const auto size = static_cast<uint16_t>(bytes.size());
+  std::memcpy(c, &prev, sizeof prev);
+  std::memcpy(c + sizeof prev, &maxt, sizeof maxt);
+  std::memcpy(c + sizeof prev + sizeof maxt, &size, sizeof size);
+  std::memcpy(c + kChunkHeader, bytes.data(), bytes.size());
 }
 
 struct Head::Series {
@@ -65,6 +78,9 @@ struct Head::Series {
   // chunk is never empty once a float was appended (a chunk is cut just
   // before the next append), so its max time is the last float's time.
   XorAppender open;
+  // The open chunk is cut before a sample at or after this time: the end of
+  // the chunk range its first sample fell in (HeadOptions::chunk_range).
+  int64_t chunk_end = 0;
   const char* newest_chunk = nullptr;  // closed chunks, newest first
   std::unique_ptr<Histograms> histograms;
   // Written by the control thread only.
@@ -99,15 +115,15 @@ struct Head::Series {
     return *histograms;
   }
   // Closed chunks, oldest first, then the open one.
-  std::vector<std::string_view> Chunks() const {
-    std::vector<std::string_view> out;
+  std::vector<ChunkView> Chunks() const {
+    std::vector<ChunkView> out;
     for (const char* c = newest_chunk; c != nullptr;) {
       const ClosedChunk cc = ReadChunk(c);
-      out.push_back(cc.bytes);
+      out.push_back({cc.bytes, cc.maxt});
       c = cc.prev;
     }
     std::reverse(out.begin(), out.end());
-    if (!open.empty()) out.push_back(open.bytes());
+    if (!open.empty()) out.push_back({open.bytes(), open.max_time()});
     return out;
   }
 };

@@ -12,9 +12,9 @@ namespace {
 
 std::string Range(int64_t a, int64_t b) { return "[" + std::to_string(a) + ", " + std::to_string(b) + "]"; }
 
-// Decodes one chunk into the digest, checking its samples against `m`.
-Status CheckChunk(uint8_t encoding, std::string_view data, const ChunkMeta& m, const std::string& where,
-                  BlockDigest* digest, BlockSummary* sum) {
+// Decodes one chunk, checks its samples against `m`, adds it to the digest.
+Status CheckChunk(uint8_t encoding, std::string_view data, uint32_t crc, const ChunkMeta& m,
+                  const std::string& where, BlockDigest* digest, BlockSummary* sum) {
   int64_t first = 0;
   int64_t last = 0;
   uint64_t n = 0;
@@ -29,7 +29,6 @@ Status CheckChunk(uint8_t encoding, std::string_view data, const ChunkMeta& m, c
     XorIterator it(data);
     while (it.Next()) {
       WALPROOF_RETURN_IF_ERROR(step(it.t()));
-      digest->AddFloat(it.t(), it.v_bits());
     }
     if (it.error()) return Status::Corruption(where + ": XOR chunk does not decode");
     sum->float_samples += n;
@@ -37,7 +36,6 @@ Status CheckChunk(uint8_t encoding, std::string_view data, const ChunkMeta& m, c
     HistogramChunkIterator it(data);
     while (it.Next()) {
       WALPROOF_RETURN_IF_ERROR(step(it.t()));
-      digest->AddHistogram(it.t(), it.histogram());
     }
     if (it.error()) return Status::Corruption(where + ": histogram chunk does not decode: " + it.error_text());
     sum->histogram_samples += n;
@@ -48,6 +46,7 @@ Status CheckChunk(uint8_t encoding, std::string_view data, const ChunkMeta& m, c
   if (first != m.mint || last != m.maxt) {
     return Status::Corruption(where + ": samples span " + Range(first, last) + ", the index says " + Range(m.mint, m.maxt));
   }
+  digest->AddChunk(encoding, m.mint, m.maxt, n, crc);
   return Status::Ok();
 }
 
@@ -66,9 +65,10 @@ Result<BlockSummary> CheckBlock(Fs& fs, const std::string& dir) {
     for (const ChunkMeta& m : s.chunks) {
       uint8_t encoding = 0;
       std::string_view data;
-      WALPROOF_RETURN_IF_ERROR(r.ReadChunk(m.ref, &encoding, &data));
+      uint32_t crc = 0;
+      WALPROOF_RETURN_IF_ERROR(r.ReadChunk(m.ref, &encoding, &data, &crc));
       const std::string where = dir + "/chunks: chunk " + std::to_string(m.ref) + " of series " + std::to_string(s.id);
-      WALPROOF_RETURN_IF_ERROR(CheckChunk(encoding, data, m, where, &digest, &sum));
+      WALPROOF_RETURN_IF_ERROR(CheckChunk(encoding, data, crc, m, where, &digest, &sum));
       ++sum.chunks;
     }
     return Status::Ok();

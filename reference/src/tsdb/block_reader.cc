@@ -280,7 +280,7 @@ Status BlockReader::OpenSegments() {
   return Status::Ok();
 }
 
-Status BlockReader::ReadChunk(uint64_t ref, uint8_t* encoding, std::string_view* data) {
+Status BlockReader::ReadChunk(uint64_t ref, uint8_t* encoding, std::string_view* data, uint32_t* crc) {
   const uint32_t seq = ChunkRefSegment(ref);
   const uint64_t off = ChunkRefOffset(ref);
   if (seq >= segments_.size()) {
@@ -300,9 +300,9 @@ Status BlockReader::ReadChunk(uint64_t ref, uint8_t* encoding, std::string_view*
   }
   std::string_view whole;
   WALPROOF_RETURN_IF_ERROR(seg.Bytes(off + len_size, static_cast<size_t>(len + 5), &whole));
-  if (crc32c::Value(whole.substr(0, len + 1)) != LoadBE32(whole.data() + len + 1)) {
-    return CorruptAt(seg.path, off, "chunk checksum mismatch");
-  }
+  const uint32_t stored = LoadBE32(whole.data() + len + 1);
+  if (crc32c::Value(whole.substr(0, len + 1)) != stored) return CorruptAt(seg.path, off, "chunk checksum mismatch");
+  if (crc) *crc = stored;
   *encoding = static_cast<uint8_t>(whole[0]);
   *data = whole.substr(1, len);
   return Status::Ok();

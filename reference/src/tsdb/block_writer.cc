@@ -40,18 +40,30 @@ Result<std::unique_ptr<BlockWriter>> BlockWriter::Begin(Fs& fs, const std::strin
 }
 
 Status BlockWriter::AddSeries(const Labels& labels, const std::vector<EncodedChunk>& chunks) {
+  std::vector<uint32_t> refs;
+  WALPROOF_RETURN_IF_ERROR(index_->SymbolRefs(labels, &refs));
+  std::vector<LabelView> views;
+  for (const Label& l : labels) views.push_back({l.name, l.value});
+  return AddSeries(views, refs, chunks);
+}
+
+Status BlockWriter::AddSeries(const std::vector<LabelView>& labels, const std::vector<uint32_t>& label_refs,
+                              const std::vector<EncodedChunk>& chunks) {
   scratch_.clear();
+  digest_.BeginSeries(labels);
   for (const EncodedChunk& c : chunks) {
     if (c.mint < meta_.min_time || c.maxt >= meta_.max_time) {
       return Status::InvalidArgument("chunk [" + std::to_string(c.mint) + ", " + std::to_string(c.maxt) +
                                      "] outside the block's range");
     }
     ChunkMeta m{c.mint, c.maxt, 0};
-    WALPROOF_RETURN_IF_ERROR(chunks_->Add(c.encoding, c.bytes, &m.ref));
+    uint32_t crc = 0;
+    WALPROOF_RETURN_IF_ERROR(chunks_->Add(c.encoding, c.bytes, &m.ref, &crc));
     scratch_.push_back(m);
+    digest_.AddChunk(c.encoding, c.mint, c.maxt, c.samples, crc);
     meta_.stats.samples += c.samples;
   }
-  WALPROOF_RETURN_IF_ERROR(index_->AddSeries(labels, scratch_));
+  WALPROOF_RETURN_IF_ERROR(index_->AddSeries(label_refs, scratch_));
   ++meta_.stats.series;
   meta_.stats.chunks += chunks.size();
   return Status::Ok();

@@ -34,7 +34,7 @@ Status ChunkWriter::Cut() {
   return file_->Write(header.str());
 }
 
-Status ChunkWriter::Add(uint8_t encoding, std::string_view data, uint64_t* ref) {
+Status ChunkWriter::Add(uint8_t encoding, std::string_view data, uint64_t* ref, uint32_t* crc_out) {
   const uint64_t size = UvarintSize(data.size()) + 1 + data.size() + 4;
   // A fresh file takes any chunk, however large, so that one never loops.
   if (!file_ || (file_->offset() > kChunksHeaderSize && file_->offset() + size > max_segment_size_)) {
@@ -46,6 +46,7 @@ Status ChunkWriter::Add(uint8_t encoding, std::string_view data, uint64_t* ref) 
   head.U8(encoding);
   const char enc = static_cast<char>(encoding);
   const uint32_t crc = crc32c::Extend(crc32c::Extend(0, &enc, 1), data.data(), data.size());
+  if (crc_out) *crc_out = crc;
   EncBuf tail;
   tail.BE32(crc);
   WALPROOF_RETURN_IF_ERROR(file_->Write(head.str()));

@@ -74,19 +74,28 @@ Status IndexWriter::Symbol(const std::string& s, uint32_t* id) const {
   return Status::Ok();
 }
 
+Status IndexWriter::SymbolRefs(const Labels& labels, std::vector<uint32_t>* refs) const {
+  refs->resize(2 * labels.size());
+  for (size_t i = 0; i < labels.size(); ++i) {
+    WALPROOF_RETURN_IF_ERROR(Symbol(labels[i].name, &(*refs)[2 * i]));
+    WALPROOF_RETURN_IF_ERROR(Symbol(labels[i].value, &(*refs)[2 * i + 1]));
+  }
+  return Status::Ok();
+}
+
 Status IndexWriter::AddSeries(const Labels& labels, const std::vector<ChunkMeta>& chunks) {
+  std::vector<uint32_t> refs;
+  WALPROOF_RETURN_IF_ERROR(SymbolRefs(labels, &refs));
+  return AddSeries(refs, chunks);
+}
+
+Status IndexWriter::AddSeries(const std::vector<uint32_t>& label_refs, const std::vector<ChunkMeta>& chunks) {
+  if (label_refs.size() % 2 != 0) return Status::InvalidArgument("label symbol refs come in name, value pairs");
   EncBuf body;
-  body.Uvarint(labels.size());
-  std::vector<uint64_t> keys;
-  keys.reserve(labels.size());
-  for (const Label& l : labels) {
-    uint32_t name = 0;
-    uint32_t value = 0;
-    WALPROOF_RETURN_IF_ERROR(Symbol(l.name, &name));
-    WALPROOF_RETURN_IF_ERROR(Symbol(l.value, &value));
-    body.Uvarint(name);
-    body.Uvarint(value);
-    keys.push_back(uint64_t{name} << 32 | value);
+  body.Uvarint(label_refs.size() / 2);
+  for (uint32_t ref : label_refs) {
+    if (ref >= symbols_.size()) return Status::InvalidArgument("label symbol ref " + std::to_string(ref) + " is no symbol");
+    body.Uvarint(ref);
   }
   body.Uvarint(chunks.size());
   for (size_t i = 0; i < chunks.size(); ++i) {
@@ -115,7 +124,9 @@ Status IndexWriter::AddSeries(const Labels& labels, const std::vector<ChunkMeta>
   }
   WALPROOF_RETURN_IF_ERROR(WritePadded(entry.str(), kSeriesAlignment));
   all_.push_back(static_cast<uint32_t>(id));
-  for (uint64_t key : keys) postings_[key].push_back(static_cast<uint32_t>(id));
+  for (size_t i = 0; i < label_refs.size(); i += 2) {
+    postings_[uint64_t{label_refs[i]} << 32 | label_refs[i + 1]].push_back(static_cast<uint32_t>(id));
+  }
   return Status::Ok();
 }
 

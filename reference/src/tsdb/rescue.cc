@@ -1,10 +1,15 @@
 #include "walproof/tsdb/rescue.h"
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
-#include <map>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <set>
+#include <optional>
 
+#include "tsdb/parallel_for.h"
 #include "walproof/tsdb/block_format.h"
 #include "walproof/tsdb/block_meta.h"
 #include "walproof/tsdb/partial_replay.h"
@@ -14,6 +19,10 @@
 namespace walproof::tsdb {
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // The newest maxTime of the blocks already in DATA (Prometheus's head
 // refuses samples older than that at replay), and how many there are.
@@ -35,7 +44,7 @@ Status ExistingBlocks(Fs& fs, const std::string& data_dir, int64_t* newest, size
   return Status::Ok();
 }
 
-void Rank(std::map<std::string, RankedName>& by, std::vector<RankedName>* out) {
+void Rank(std::unordered_map<std::string, RankedName>& by, std::vector<RankedName>* out) {
   for (auto& [k, v] : by) out->push_back(std::move(v));
   std::sort(out->begin(), out->end(), [](const RankedName& a, const RankedName& b) {
     if (a.series != b.series) return a.series > b.series;
@@ -45,11 +54,18 @@ void Rank(std::map<std::string, RankedName>& by, std::vector<RankedName>* out) {
   if (out->size() > 10) out->resize(10);
 }
 
-std::string LabelValue(const Labels& labels, const char* name) {
-  for (const Label& l : labels) {
+std::string_view LabelValue(const std::vector<LabelView>& labels, std::string_view name) {
+  for (const LabelView& l : labels) {
     if (l.name == name) return l.value;
   }
   return "";
+}
+
+void Count(std::unordered_map<std::string, RankedName>& by, std::string&& name, uint64_t samples) {
+  auto [it, fresh] = by.try_emplace(std::move(name));
+  if (fresh) it->second.name = it->first;
+  ++it->second.series;
+  it->second.samples += samples;
 }
 
 }  // namespace
@@ -67,26 +83,30 @@ Rescue::~Rescue() = default;
 
 // What one head (the whole WAL, or one part of its series) adds to the survey.
 struct Rescue::Tally {
-  std::map<std::string, RankedName> metrics, targets;
+  std::unordered_map<std::string, RankedName> metrics, targets;
   std::set<int64_t> starts;
-  bool any = false;
 };
 
-std::vector<SeriesId> Rescue::Analyze(const Head& head, Tally* tally, RescueSurvey* into) const {
+std::vector<SeriesId> Rescue::Analyze(const Head& head, Tally* tally, RescueSurvey* into,
+                                     std::unordered_set<std::string_view>* symbols) const {
   RescueSurvey& s = *into;
   std::vector<SeriesId> kept;
   std::set<int64_t> starts;
+  std::vector<LabelView> labels;
   for (SeriesId id : head.SortedSeries()) {
-    const Labels labels = head.labels(id);
+    head.label_views(id, &labels);
     s.exemplars += head.exemplars(id).size();
     s.metadata += head.metadata(id) != nullptr;
     starts.clear();
     const HeadTimeSpan span = SurveySeries(head, id, options_.block_duration, &starts);
     const uint64_t samples = span.float_samples + span.histogram_samples;
     bool drop = false;
-    for (const SeriesSelector& sel : options_.drop) drop = drop || sel.Matches(labels);
+    if (!options_.drop.empty()) {
+      const Labels copy = head.labels(id);
+      for (const SeriesSelector& sel : options_.drop) drop = drop || sel.Matches(copy);
+      if (drop) s.dropped.push_back({FormatLabels(copy), samples});
+    }
     if (drop) {
-      s.dropped.push_back({FormatLabels(labels), samples});
       s.dropped_samples += samples;
       continue;
     }
@@ -104,25 +124,33 @@ std::vector<SeriesId> Rescue::Analyze(const Head& head, Tally* tally, RescueSurv
     if (!s.span.any || span.mint < s.span.mint) s.span.mint = span.mint;
     if (!s.span.any || span.maxt > s.span.maxt) s.span.maxt = span.maxt;
     s.span.any = true;
-    const std::string name = LabelValue(labels, "__name__");
-    RankedName& m = tally->metrics[name];
-    m.name = name;
-    ++m.series;
-    m.samples += samples;
-    const std::string target = LabelValue(labels, "job") + "/" + LabelValue(labels, "instance");
-    RankedName& t = tally->targets[target];
-    t.name = target;
-    ++t.series;
-    t.samples += samples;
+    Count(tally->metrics, std::string(LabelValue(labels, "__name__")), samples);
+    std::string target(LabelValue(labels, "job"));
+    target += '/';
+    target += LabelValue(labels, "instance");
+    Count(tally->targets, std::move(target), samples);
+    for (const LabelView& l : labels) {
+      symbols->insert(l.name);
+      symbols->insert(l.value);
+    }
   }
   return kept;
+}
+
+HeadOptions Rescue::HeadOptionsForRescue() const {
+  HeadOptions o;
+  o.min_valid_time = survey_.min_valid_time;
+  // Chunks cut where blocks are, so that they are copied, not re-encoded.
+  o.chunk_range = options_.block_duration;
+  return o;
 }
 
 Status Rescue::ReplayInto(Fs& fs, uint32_t part, Head* head, ReplayReport* report) const {
   if (options_.parts <= 1) {
     ReplayOptions replay_options;
     replay_options.timing = false;
-    return ReplaySequential(fs, survey_.wal_dir, head, replay_options, report);
+    if (options_.threads <= 1) return ReplaySequential(fs, survey_.wal_dir, head, replay_options, report);
+    return ReplayParallel(fs, survey_.wal_dir, head, replay_options, options_.threads, report);
   }
   return ReplayPart(fs, survey_.wal_dir, part, options_.parts, head, report);
 }
@@ -148,9 +176,7 @@ Result<std::unique_ptr<Rescue>> Rescue::Survey(Fs& fs, const std::string& data_d
 
   Tally tally;
   for (uint32_t part = 0; part < s.parts; ++part) {
-    HeadOptions head_options;
-    head_options.min_valid_time = s.min_valid_time;
-    auto head = std::make_unique<Head>(head_options);
+    auto head = std::make_unique<Head>(r->HeadOptionsForRescue());
     ReplayReport report;
     Status st = r->ReplayInto(fs, part, head.get(), &report);
     s.replay.records = report.records;  // every part reads every record
@@ -169,10 +195,14 @@ Result<std::unique_ptr<Rescue>> Rescue::Survey(Fs& fs, const std::string& data_d
     s.head_memory.chunk_bytes += mem.chunk_bytes;
     s.head_memory.chunk_capacity += mem.chunk_capacity;
     s.head_memory.label_bytes += mem.label_bytes;
-    std::vector<SeriesId> kept = r->Analyze(*head, &tally, &s);
+    const auto survey_started = Clock::now();
+    std::unordered_set<std::string_view> symbols;  // views of this part's head
+    std::vector<SeriesId> kept = r->Analyze(*head, &tally, &s, &symbols);
+    s.survey_seconds += SecondsSince(survey_started);
     if (s.parts == 1) {
       r->head_ = std::move(head);
       s.series = std::move(kept);
+      r->symbols_ = SortedSymbols(symbols);
     }
   }
   s.block_starts.assign(tally.starts.begin(), tally.starts.end());
@@ -182,7 +212,9 @@ Result<std::unique_ptr<Rescue>> Rescue::Survey(Fs& fs, const std::string& data_d
 }
 
 Status Rescue::WriteBlocks(Fs& fs, const std::function<std::string(size_t)>& ulid_for, const BlockDone& done,
-                           std::vector<BlockSummary>* blocks) {
+                           std::vector<BlockSummary>* blocks, RescueTimes* times_out) {
+  RescueTimes unused_times;
+  RescueTimes* times = times_out ? times_out : &unused_times;
   const RescueSurvey& s = survey_;
   const size_t ranges = s.block_starts.size();
   RescueJournal journal;
@@ -199,27 +231,40 @@ Status Rescue::WriteBlocks(Fs& fs, const std::function<std::string(size_t)>& uli
     // One part at a time: its head, then its blocks, then the next.
     std::unique_ptr<Head> part_head;
     std::vector<SeriesId> series;
+    std::vector<std::string> part_symbols;
     const Head* head = head_.get();
     if (s.parts > 1) {
-      HeadOptions head_options;
-      head_options.min_valid_time = s.min_valid_time;
-      part_head = std::make_unique<Head>(head_options);
+      part_head = std::make_unique<Head>(HeadOptionsForRescue());
       ReplayReport report;
+      const auto replay_started = Clock::now();
       Status st = ReplayInto(fs, part, part_head.get(), &report);
+      times->replay += SecondsSince(replay_started);
       if (!st.ok() || report.corruption) return fail(st.ok() ? Status::Corruption("the WAL changed since the survey") : st);
       Tally unused;
       RescueSurvey scratch;  // the survey counted this part already
-      series = Analyze(*part_head, &unused, &scratch);
+      std::unordered_set<std::string_view> symbols;
+      series = Analyze(*part_head, &unused, &scratch, &symbols);
+      part_symbols = SortedSymbols(symbols);
       head = part_head.get();
     }
     const std::vector<SeriesId>& chosen = s.parts > 1 ? series : s.series;
+    const std::vector<std::string> ulids(journal.ulids.begin() + part * ranges,
+                                         journal.ulids.begin() + (part + 1) * ranges);
+    const auto write_started = Clock::now();
+    auto all = WriteHeadBlocks(fs, *head, chosen, s.parts > 1 ? part_symbols : symbols_, s.data_dir, s.block_starts,
+                               options_.block_duration, ulids, options_.threads);
+    times->write += SecondsSince(write_started);
+    if (!all.ok()) return fail(all.status());
+    const auto check_started = Clock::now();
+    std::vector<std::optional<Result<BlockSummary>>> read_back(ranges);
+    ParallelFor(ranges, options_.threads, [&](size_t i) {
+      if ((*all)[i].series != 0) read_back[i].emplace(CheckBlock(fs, JoinPath(s.data_dir, ulids[i])));
+    });
     for (size_t i = 0; i < ranges; ++i) {
-      const int64_t mint = s.block_starts[i];
-      const std::string& ulid = journal.ulids[part * ranges + i];
-      auto written = WriteHeadBlock(fs, *head, chosen, s.data_dir, mint, mint + options_.block_duration, ulid);
-      if (!written.ok()) return fail(written.status());
+      const BlockSummary* written = &(*all)[i];
+      const std::string& ulid = ulids[i];
       if (written->series == 0) continue;
-      auto back = CheckBlock(fs, JoinPath(s.data_dir, ulid));
+      const Result<BlockSummary>& back = *read_back[i];
       if (!back.ok()) return fail(back.status());
       if (back->series != written->series || back->float_samples != written->float_samples ||
           back->histogram_samples != written->histogram_samples || back->chunks != written->chunks ||
@@ -234,6 +279,7 @@ Status Rescue::WriteBlocks(Fs& fs, const std::function<std::string(size_t)>& uli
       if (done) done(*written, *back);
       blocks->push_back(*back);
     }
+    times->read_back += SecondsSince(check_started);
   }
   return Status::Ok();
 }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -37,6 +38,12 @@ struct Label {
 };
 // Sorted by name, as Prometheus keeps them.
 using Labels = std::vector<Label>;
+
+// A label whose strings live elsewhere (Head::label_views).
+struct LabelView {
+  std::string_view name;
+  std::string_view value;
+};
 
 // Bitwise equality of doubles: NaN payloads and -0.0 matter in a WAL.
 bool SameBits(double a, double b);

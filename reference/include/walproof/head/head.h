@@ -20,8 +20,11 @@
 //   t == last as a duplicate. Floats and histograms of a series share that
 //   last time, as they share upstream's head chunk.
 // - Floats go into XOR chunks (xor_chunk.h), a new chunk every
-//   kSamplesPerChunk samples. Upstream also cuts at 2 h range boundaries and
-//   predicts an end time; that shapes chunks, not contents, and is not modeled.
+//   kSamplesPerChunk samples and at the end of every chunk range (2 h), as
+//   upstream cuts them: so a chunk never spans two blocks, and rescue copies
+//   chunks into blocks as they are, as upstream's compaction does. Upstream
+//   also predicts an end time to even out a range's chunks; that shapes
+//   chunks, not contents, and is not modeled.
 // - Histograms and float histograms are kept as decoded.
 // - Tombstones: intervals per series, merged as upstream's Intervals.Add
 //   (overlapping or adjacent ones join). Intervals that end before the min
@@ -59,6 +62,7 @@
 #include "walproof/format/record.h"
 #include "walproof/head/head_counters.h"
 #include "walproof/head/label_set.h"
+#include "walproof/head/xor_chunk.h"
 
 namespace walproof {
 
@@ -71,6 +75,9 @@ struct HeadOptions {
   // tombstone intervals that end before it. Upstream sets it from the newest
   // block; a WAL alone has none, hence no limit by default.
   int64_t min_valid_time = std::numeric_limits<int64_t>::min();
+  // Milliseconds: a series' chunk is cut at every multiple of this (upstream's
+  // chunkRange, its shortest block duration). 0 cuts on sample count alone.
+  int64_t chunk_range = 2 * 60 * 60 * 1000;
 };
 
 struct TimeInterval {
@@ -109,6 +116,16 @@ struct FloatHistogramPoint {
   int64_t t = 0;
   FloatHistogram h;
   bool operator==(const FloatHistogramPoint&) const = default;
+};
+
+// A float chunk as the head holds it, read without decoding: its bytes
+// (xor_chunk.h) and the time of its last sample.
+struct ChunkView {
+  std::string_view bytes;
+  int64_t maxt = 0;
+  int64_t mint() const { return XorChunkMinTime(bytes); }
+  uint16_t samples() const { return XorChunkSamples(bytes); }
+  bool operator==(const ChunkView&) const = default;
 };
 
 // One XOR chunk of a series, finished or open.
@@ -197,6 +214,9 @@ class Head {
   // The ref of the Series record that created the series.
   uint64_t series_ref(SeriesId id) const;
   Labels labels(SeriesId id) const;
+  // The same as views of the head's interned strings, valid as long as the
+  // head: no copy, for passes over every series (rescue makes several).
+  void label_views(SeriesId id, std::vector<LabelView>* out) const;
   // The label set as the WAL encodes it (uvarint count, then uvarint-length
   // prefixed names and values): equal label sets, equal strings.
   std::string encoded_labels(SeriesId id) const;
@@ -204,9 +224,9 @@ class Head {
   std::vector<FloatSample> FloatSamples(SeriesId id) const;
   uint64_t num_float_samples(SeriesId id) const;
   std::vector<ChunkInfo> Chunks(SeriesId id) const;
-  // The XOR chunks' bytes, oldest first, the open chunk last; valid until the
-  // series is appended to.
-  std::vector<std::string_view> ChunkBytes(SeriesId id) const;
+  // The XOR chunks, oldest first, the open chunk last; valid until the series
+  // is appended to.
+  std::vector<ChunkView> FloatChunks(SeriesId id) const;
   const std::vector<HistogramPoint>& histograms(SeriesId id) const;
   const std::vector<FloatHistogramPoint>& float_histograms(SeriesId id) const;
   const std::vector<TimeInterval>& tombstones(SeriesId id) const;
@@ -252,6 +272,8 @@ class Head {
   void AdmitHistogram(const Sample& s, Append append);
   int CompareSymbolLabels(std::string_view a, std::string_view b) const;
   AppendOutcome AppendTo(Series& s, int64_t t, uint64_t v_bits, Lane& lane);
+  // Where the chunk that t opens must end (HeadOptions::chunk_range).
+  int64_t ChunkRangeEnd(int64_t t) const;
   void AppendRun(const Pending* items, size_t n, Lane& lane, HeadCounters* counters);
 
   HeadOptions options_;

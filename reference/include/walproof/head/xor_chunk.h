@@ -228,4 +228,10 @@ class XorIterator {
 // The time of a chunk's first sample (0 for an empty or malformed chunk).
 int64_t XorChunkMinTime(std::string_view chunk);
 
+// The sample count in a chunk's header (0 for a chunk too short to have one).
+inline uint16_t XorChunkSamples(std::string_view chunk) {
+  if (chunk.size() < 2) return 0;
+  return static_cast<uint16_t>(static_cast<uint8_t>(chunk[0]) << 8 | static_cast<uint8_t>(chunk[1]));
+}
+
 }  // namespace walproof

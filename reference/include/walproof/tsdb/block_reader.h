@@ -52,8 +52,9 @@ class BlockReader {
   // Label pairs of the postings offset table (the empty pair first).
   size_t postings_lists() const { return postings_lists_; }
 
-  // The chunk at `ref`: its encoding and bytes (valid until the next call).
-  Status ReadChunk(uint64_t ref, uint8_t* encoding, std::string_view* data);
+  // The chunk at `ref`: its encoding and bytes (valid until the next call),
+  // and its CRC-32C, checked against them.
+  Status ReadChunk(uint64_t ref, uint8_t* encoding, std::string_view* data, uint32_t* crc = nullptr);
 
  private:
   struct Segment;

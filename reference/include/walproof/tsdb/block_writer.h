@@ -22,6 +22,7 @@
 
 #include "walproof/format/record.h"
 #include "walproof/io/fs.h"
+#include "walproof/tsdb/block_digest.h"
 #include "walproof/tsdb/block_meta.h"
 #include "walproof/tsdb/index_writer.h"
 
@@ -51,10 +52,18 @@ class BlockWriter {
   ~BlockWriter();
 
   Status AddSeries(const Labels& labels, const std::vector<EncodedChunk>& chunks);
+  // The same with the labels also given as their symbols' positions in the
+  // sorted symbols Begin took (name, value, ...): a caller writing a series
+  // into several blocks with the same symbols looks its strings up once.
+  Status AddSeries(const std::vector<LabelView>& labels, const std::vector<uint32_t>& label_refs,
+                   const std::vector<EncodedChunk>& chunks);
   // Steps 1 and 2 above. The block is in place when this returns Ok.
   Status Finish();
 
   const BlockMeta& meta() const { return meta_; }
+  // Of what AddSeries was given (block_digest.h): CheckBlock on the block
+  // computes the same value from the disk.
+  uint64_t digest() const { return digest_.value(); }
   std::string final_dir() const;
   std::string tmp_dir() const;
 
@@ -67,6 +76,7 @@ class BlockWriter {
   std::unique_ptr<ChunkWriter> chunks_;
   std::unique_ptr<IndexWriter> index_;
   std::vector<ChunkMeta> scratch_;
+  BlockDigest digest_;
 };
 
 // Writes `data` to DIR/NAME.tmp, fsyncs it, renames it to DIR/NAME.

@@ -27,7 +27,8 @@ class ChunkWriter {
   ChunkWriter(Fs& fs, std::string dir, uint64_t max_segment_size);
   ~ChunkWriter();
 
-  Status Add(uint8_t encoding, std::string_view data, uint64_t* ref);
+  // Where it went into *ref; its CRC-32C (of encoding and data) into *crc.
+  Status Add(uint8_t encoding, std::string_view data, uint64_t* ref, uint32_t* crc = nullptr);
   Status Finish();
 
   uint64_t chunks() const { return chunks_; }

@@ -20,6 +20,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "walproof/head/head.h"
@@ -39,6 +41,10 @@ struct RescueOptions {
   // writes its own blocks over the same ranges, as several blocks over one
   // range, which Prometheus (2.39 and later) merges at compaction.
   uint32_t parts = 1;
+  // Threads for replaying (one part), finishing and reading back blocks. The
+  // Fs must allow calls from several threads when this is above 1; crashsim's
+  // recording one wants 1, so that its operations come in one order.
+  int threads = 1;
 };
 
 struct RankedName {
@@ -76,6 +82,14 @@ struct RescueSurvey {
   uint64_t series_without_samples = 0;  // series records with no sample left to write
   HeadMemory head_memory;  // summed over the parts
   uint64_t wal_bytes = 0;
+  double survey_seconds = 0;  // the replays' seconds are in `replay`
+};
+
+// Where WriteBlocks's time went, summed over the parts.
+struct RescueTimes {
+  double replay = 0;  // with several parts: replaying each part again
+  double write = 0;   // chunks, index, fsyncs, renames
+  double read_back = 0;
 };
 
 class Rescue {
@@ -93,17 +107,21 @@ class Rescue {
   // so far are removed and the journal with them.
   using BlockDone = std::function<void(const BlockSummary& written, const BlockSummary& read_back)>;
   Status WriteBlocks(Fs& fs, const std::function<std::string(size_t)>& ulid_for, const BlockDone& done,
-                     std::vector<BlockSummary>* blocks);
+                     std::vector<BlockSummary>* blocks, RescueTimes* times = nullptr);
 
  private:
   struct Tally;
   Rescue() = default;
-  // Adds a head's series to the survey; returns the ones to write, in label order.
-  std::vector<SeriesId> Analyze(const Head& head, Tally* tally, RescueSurvey* into) const;
+  // Adds a head's series to the survey; returns the ones to write, in label
+  // order, and adds their label strings to *symbols.
+  std::vector<SeriesId> Analyze(const Head& head, Tally* tally, RescueSurvey* into,
+                                std::unordered_set<std::string_view>* symbols) const;
   Status ReplayInto(Fs& fs, uint32_t part, Head* head, ReplayReport* report) const;
+  HeadOptions HeadOptionsForRescue() const;
   RescueOptions options_;
   RescueSurvey survey_;
   std::unique_ptr<Head> head_;
+  std::vector<std::string> symbols_;  // of head_'s kept series, sorted
 };
 
 // {a="b", c="d"} as PromQL prints a label set.
