@@ -12,6 +12,7 @@
 //   CheckBlock also accepts with the same series, samples, chunks and digest.
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <set>
 #include <string>
 #include <string_view>
@@ -70,14 +71,16 @@ void RoundTrip(MemoryFs& fs, const BlockSummary& first) {
   auto w = BlockWriter::Begin(fs, "data", meta, {symbols.begin(), symbols.end()});
   FUZZ_CHECK(w.ok(), "begin the copy: %s", w.status().ToString().c_str());
   std::vector<EncodedChunk> chunks;
+  std::deque<std::string> bytes_read;  // ReadChunk's view lasts until its next call
   st = r.ForEachSeries([&](const IndexSeries& s) {
     chunks.clear();
+    bytes_read.clear();
     for (const ChunkMeta& m : s.chunks) {
       uint8_t enc = 0;
       std::string_view bytes;
       WALPROOF_RETURN_IF_ERROR(r.ReadChunk(m.ref, &enc, &bytes));
       const uint32_t n = bytes.size() >= 2 ? (static_cast<uint8_t>(bytes[0]) << 8 | static_cast<uint8_t>(bytes[1])) : 0;
-      chunks.push_back({enc, std::string(bytes), m.mint, m.maxt, n});
+      chunks.push_back({enc, bytes_read.emplace_back(bytes), m.mint, m.maxt, n});
     }
     return (*w)->AddSeries(s.labels, chunks);
   });

@@ -77,6 +77,11 @@ void ExpectRoundTrip(const std::vector<Point>& points) {
   }
   EXPECT_FALSE(it.Next());
   EXPECT_FALSE(it.error());
+  // What the header and first bytes tell without decoding.
+  EXPECT_EQ(XorChunkSamples(app.bytes()), points.size());
+  if (!points.empty()) {
+    EXPECT_EQ(XorChunkMinTime(app.bytes()), points[0].t);
+  }
 }
 
 // ---- XOR chunks ----

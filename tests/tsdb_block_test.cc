@@ -5,6 +5,7 @@
 
 #include <bit>
 #include <cmath>
+#include <deque>
 
 #include "wal_test_util.h"
 #include "walproof/format/crc32c.h"
@@ -70,19 +71,20 @@ Written WriteSample(const std::string& parent) {
   };
   auto floats = [&](const Labels& labels, int n) {
     std::vector<EncodedChunk> chunks;
+    std::deque<std::string> bytes;  // what the chunks view
     XorAppender app;
     int64_t first = 0;
     for (int i = 0; i < n; ++i) {
       const int64_t t = kMint + 15000 * i;
       if (app.num_samples() == kSamplesPerChunk) {
-        chunks.push_back({kEncXor, std::string(app.bytes()), first, app.max_time(), app.num_samples()});
+        chunks.push_back({kEncXor, bytes.emplace_back(app.bytes()), first, app.max_time(), app.num_samples()});
         app.Reset();
       }
       if (app.empty()) first = t;
       const uint64_t v = std::bit_cast<uint64_t>(i * 0.5);
       app.Append(t, v);
     }
-    chunks.push_back({kEncXor, std::string(app.bytes()), first, app.max_time(), app.num_samples()});
+    chunks.push_back({kEncXor, bytes.emplace_back(app.bytes()), first, app.max_time(), app.num_samples()});
     add_series(labels, chunks);
   };
   floats({{"__name__", "a"}, {"job", "x"}}, 200);

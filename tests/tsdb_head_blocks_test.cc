@@ -7,7 +7,6 @@
 #include <bit>
 #include <set>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "wal_test_util.h"
@@ -52,11 +51,7 @@ struct Written {
 Written WriteAll(const Head& head, const std::string& parent, int threads = 1) {
   const std::vector<SeriesId> series = head.SortedSeries();
   std::set<int64_t> starts;
-  std::unordered_set<std::string_view> symbols;
-  for (SeriesId id : series) {
-    SurveySeries(head, id, kH, &starts);
-    AddSymbols(head, id, &symbols);
-  }
+  for (SeriesId id : series) SurveySeries(head, id, kH, &starts);
   const std::vector<int64_t> ranges(starts.begin(), starts.end());
   std::vector<std::string> ulids;
   Written w;
@@ -64,7 +59,7 @@ Written WriteAll(const Head& head, const std::string& parent, int threads = 1) {
     ulids.push_back("01H0000000000000000000000" + std::to_string(i));
     w.dirs.push_back(JoinPath(parent, ulids.back()));
   }
-  auto blocks = WriteHeadBlocks(PosixFs(), head, series, SortedSymbols(symbols), parent, ranges, kH, ulids, threads);
+  auto blocks = WriteHeadBlocks(PosixFs(), head, series, parent, ranges, kH, ulids, threads);
   EXPECT_TRUE(blocks.ok()) << blocks.status().ToString();
   if (blocks.ok()) w.blocks = *blocks;
   return w;

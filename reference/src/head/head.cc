@@ -175,6 +175,16 @@ void Head::label_views(SeriesId id, std::vector<LabelView>* out) const {
   }
 }
 
+void Head::label_symbols(SeriesId id, std::vector<uint32_t>* out) const {
+  const std::string_view sym = at(id).symbol_bytes();
+  const char* p = sym.data();
+  out->resize(2 * GetUvarint(&p));
+  for (uint32_t& n : *out) n = static_cast<uint32_t>(GetUvarint(&p));
+}
+
+std::string_view Head::symbol(uint32_t number) const { return symbols_->Get(number); }
+size_t Head::num_symbols() const { return symbols_->size(); }
+
 std::string Head::encoded_labels(SeriesId id) const {
   const std::string_view sym = at(id).symbol_bytes();
   const char* p = sym.data();

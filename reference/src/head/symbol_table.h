@@ -41,6 +41,7 @@ class Head::SymbolTable {
     return id;
   }
 
+  size_t size() const { return strings_.size(); }
   std::string_view Get(uint32_t id) const {
     const char* p = strings_[id];
     return head_internal::GetString(&p);

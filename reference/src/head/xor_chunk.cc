@@ -348,9 +348,4 @@ bool XorIterator::Next() {
   return true;
 }
 
-int64_t XorChunkMinTime(std::string_view chunk) {
-  XorIterator it(chunk);
-  return it.Next() ? it.t() : 0;
-}
-
 }  // namespace walproof

@@ -1,11 +1,13 @@
 #include "walproof/tsdb/head_blocks.h"
 
 #include <algorithm>
+#include <atomic>
+#include <deque>
 #include <limits>
 #include <memory>
-#include <unordered_map>
-#include <unordered_set>
+#include <thread>
 
+#include "head/channel.h"
 #include "tsdb/parallel_for.h"
 #include "walproof/head/xor_chunk.h"
 #include "walproof/tsdb/block_format.h"
@@ -78,7 +80,9 @@ bool ChunksFitRanges(const Head& head, SeriesId id, const std::vector<ChunkView>
 // histogram does not fit, and at every range end.
 class SeriesChunker {
  public:
-  SeriesChunker(std::vector<EncodedChunk>* out, int64_t duration) : out_(out), duration_(duration) {}
+  // The chunks' bytes go into *storage, which keeps them where they are.
+  SeriesChunker(std::vector<EncodedChunk>* out, std::deque<std::string>* storage, int64_t duration)
+      : out_(out), storage_(storage), duration_(duration) {}
 
   void Float(int64_t t, uint64_t v) {
     if (hist_.num_samples() > 0) FlushHistograms();
@@ -113,16 +117,19 @@ class SeriesChunker {
     end_ = BlockStart(t, duration_) + duration_;
   }
   void FlushFloats() {
-    out_->push_back({kEncXor, std::string(xor_.bytes()), mint_, xor_.max_time(), xor_.num_samples()});
+    storage_->emplace_back(xor_.bytes());
+    out_->push_back({kEncXor, storage_->back(), mint_, xor_.max_time(), xor_.num_samples()});
     xor_.Reset();
   }
   void FlushHistograms() {
     if (hist_.num_samples() == 0) return;
-    out_->push_back({kEncHistogram, hist_.bytes(), mint_, hist_maxt_, hist_.num_samples()});
+    storage_->push_back(hist_.bytes());
+    out_->push_back({kEncHistogram, storage_->back(), mint_, hist_maxt_, hist_.num_samples()});
     hist_ = HistogramChunkEncoder();
   }
 
   std::vector<EncodedChunk>* out_;
+  std::deque<std::string>* storage_;
   const int64_t duration_;
   XorAppender xor_;
   HistogramChunkEncoder hist_;
@@ -132,12 +139,14 @@ class SeriesChunker {
 };
 
 // A series' chunks, deletions applied, each inside one range: the head's own
-// where they fit, else re-encoded.
-void SeriesChunks(const Head& head, SeriesId id, int64_t duration, std::vector<EncodedChunk>* out) {
+// where they fit (views of the head's bytes), else re-encoded into *storage.
+void SeriesChunks(const Head& head, SeriesId id, int64_t duration, std::vector<EncodedChunk>* out,
+                  std::deque<std::string>* storage) {
   out->clear();
+  storage->clear();
   const std::vector<ChunkView> chunks = head.FloatChunks(id);
   if (head.histograms(id).empty() && ChunksFitRanges(head, id, chunks, duration)) {
-    for (const ChunkView& c : chunks) out->push_back({kEncXor, std::string(c.bytes), c.mint(), c.maxt, c.samples()});
+    for (const ChunkView& c : chunks) out->push_back({kEncXor, c.bytes, c.mint(), c.maxt, c.samples()});
     return;
   }
   std::vector<FloatPoint> floats;
@@ -146,7 +155,7 @@ void SeriesChunks(const Head& head, SeriesId id, int64_t duration, std::vector<E
   Floats(head, id, chunks, &floats, &deleted);
   Histograms(head, id, &hists, &deleted);
   const std::vector<HistogramPoint>& hs = head.histograms(id);
-  SeriesChunker chunker(out, duration);
+  SeriesChunker chunker(out, storage, duration);
   size_t f = 0, h = 0;
   while (f < floats.size() || h < hists.size()) {
     if (h == hists.size() || (f < floats.size() && floats[f].t < hs[hists[h]].t)) {
@@ -218,88 +227,191 @@ HeadTimeSpan SurveySeries(const Head& head, SeriesId id, int64_t duration, std::
   return span;
 }
 
-void AddSymbols(const Head& head, SeriesId id, std::unordered_set<std::string_view>* symbols) {
-  thread_local std::vector<LabelView> labels;
-  head.label_views(id, &labels);
-  for (const LabelView& l : labels) {
-    symbols->insert(l.name);
-    symbols->insert(l.value);
-  }
-}
+namespace {
 
-std::vector<std::string> SortedSymbols(const std::unordered_set<std::string_view>& symbols) {
-  std::vector<std::string> out(symbols.begin(), symbols.end());
-  std::sort(out.begin(), out.end());
+// The block symbols of `series`: every label name and value, sorted; and
+// for each of the head's symbol numbers its position among them.
+struct BlockSymbols {
+  std::vector<std::string> sorted;
+  std::vector<uint32_t> position;  // by head symbol number
+};
+
+BlockSymbols SymbolsOf(const Head& head, const std::vector<SeriesId>& series) {
+  std::vector<uint8_t> used(head.num_symbols(), 0);
+  std::vector<uint32_t> numbers;
+  for (SeriesId id : series) {
+    head.label_symbols(id, &numbers);
+    for (uint32_t n : numbers) used[n] = 1;
+  }
+  std::vector<uint32_t> order;
+  for (uint32_t n = 0; n < used.size(); ++n) {
+    if (used[n]) order.push_back(n);
+  }
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return head.symbol(a) < head.symbol(b); });
+  BlockSymbols out;
+  out.position.assign(used.size(), 0);
+  for (uint32_t i = 0; i < order.size(); ++i) {
+    out.sorted.emplace_back(head.symbol(order[i]));
+    out.position[order[i]] = i;
+  }
   return out;
 }
 
-Result<std::vector<BlockSummary>> WriteHeadBlocks(Fs& fs, const Head& head, const std::vector<SeriesId>& series,
-                                                  const std::vector<std::string>& symbols, const std::string& parent,
-                                                  const std::vector<int64_t>& starts, int64_t duration,
-                                                  const std::vector<std::string>& ulids, int threads) {
-  // A series' labels become symbol positions once, for all its blocks.
-  std::unordered_map<std::string_view, uint32_t> position;
-  position.reserve(symbols.size());
-  for (size_t i = 0; i < symbols.size(); ++i) position.emplace(symbols[i], static_cast<uint32_t>(i));
-  std::vector<BlockSummary> sums(starts.size());
-  std::vector<std::unique_ptr<BlockWriter>> writers(starts.size());
-  std::vector<EncodedChunk> chunks;
-  std::vector<EncodedChunk> in_block;
+// One series ready to write: its labels, their symbols' positions, its
+// chunks. Preparing it walks the head (its chunks lie scattered through
+// memory); writing it is encoding and I/O: with two threads, one prepares
+// the next series while the other writes.
+struct PreparedSeries {
   std::vector<LabelView> labels;
   std::vector<uint32_t> label_refs;
-  for (SeriesId id : series) {
-    SeriesChunks(head, id, duration, &chunks);
-    if (chunks.empty()) continue;
-    head.label_views(id, &labels);
-    label_refs.clear();
-    for (const LabelView& l : labels) {
-      for (std::string_view str : {l.name, l.value}) {
-        const auto it = position.find(str);
-        if (it == position.end()) return Status::InvalidArgument("label string missing from the symbols: " + std::string(str));
-        label_refs.push_back(it->second);
-      }
-    }
-    // Chunks are in time order, each inside one range: hand them out in runs.
+  std::vector<EncodedChunk> chunks;
+  std::deque<std::string> reencoded;  // the bytes of chunks not the head's own
+};
+using Batch = std::vector<PreparedSeries>;
+constexpr size_t kBatchSeries = 256;
+
+class BlocksWriter {
+ public:
+  BlocksWriter(Fs& fs, const Head& head, const std::vector<SeriesId>& series, const std::string& parent,
+               const std::vector<int64_t>& starts, int64_t duration, const std::vector<std::string>& ulids)
+      : fs_(fs), head_(head), symbols_(SymbolsOf(head, series)), parent_(parent), starts_(starts),
+        duration_(duration), ulids_(ulids), sums_(starts.size()), writers_(starts.size()) {}
+
+  // Reads only the head and the symbols: safe on another thread than Write.
+  Status Prepare(SeriesId id, PreparedSeries* out) const {
+    SeriesChunks(head_, id, duration_, &out->chunks, &out->reencoded);
+    head_.label_views(id, &out->labels);
+    head_.label_symbols(id, &out->label_refs);
+    for (uint32_t& ref : out->label_refs) ref = symbols_.position[ref];
+    return Status::Ok();
+  }
+
+  // Hands a series' chunks to the blocks of their ranges, in runs (they are
+  // in time order, each inside one range).
+  Status Write(PreparedSeries& s) {
+    std::vector<EncodedChunk>& chunks = s.chunks;
     size_t i = 0;
     while (i < chunks.size()) {
-      const int64_t start = BlockStart(chunks[i].mint, duration);
-      const auto at = std::lower_bound(starts.begin(), starts.end(), start);
-      if (at == starts.end() || *at != start) {
+      const int64_t start = BlockStart(chunks[i].mint, duration_);
+      const auto at = std::lower_bound(starts_.begin(), starts_.end(), start);
+      if (at == starts_.end() || *at != start) {
         return Status::InvalidArgument("a sample at " + std::to_string(chunks[i].mint) +
                                        " falls in no block range to write");
       }
-      const size_t b = static_cast<size_t>(at - starts.begin());
-      in_block.clear();
-      for (; i < chunks.size() && chunks[i].mint < start + duration; ++i) {
-        (chunks[i].encoding == kEncXor ? sums[b].float_samples : sums[b].histogram_samples) += chunks[i].samples;
-        in_block.push_back(std::move(chunks[i]));
+      const size_t b = static_cast<size_t>(at - starts_.begin());
+      in_block_.clear();
+      for (; i < chunks.size() && chunks[i].mint < start + duration_; ++i) {
+        (chunks[i].encoding == kEncXor ? sums_[b].float_samples : sums_[b].histogram_samples) += chunks[i].samples;
+        in_block_.push_back(std::move(chunks[i]));
       }
-      if (!writers[b]) {
+      if (!writers_[b]) {
         BlockMeta meta;
-        meta.ulid = ulids[b];
+        meta.ulid = ulids_[b];
         meta.min_time = start;
-        meta.max_time = start + duration;
-        auto w = BlockWriter::Begin(fs, parent, meta, symbols);
+        meta.max_time = start + duration_;
+        auto w = BlockWriter::Begin(fs_, parent_, meta, symbols_.sorted);
         if (!w.ok()) return w.status();
-        writers[b] = std::move(*w);
+        writers_[b] = std::move(*w);
       }
-      WALPROOF_RETURN_IF_ERROR(writers[b]->AddSeries(labels, label_refs, in_block));
-      sums[b].chunks += in_block.size();
-      ++sums[b].series;
+      WALPROOF_RETURN_IF_ERROR(writers_[b]->AddSeries(s.labels, s.label_refs, in_block_));
+      sums_[b].chunks += in_block_.size();
+      ++sums_[b].series;
     }
+    return Status::Ok();
   }
+
   // Finishing a block is mostly its postings and fsyncs: the blocks' can overlap.
-  std::vector<Status> finished(writers.size());
-  ParallelFor(writers.size(), threads, [&](size_t b) {
-    if (writers[b]) finished[b] = writers[b]->Finish();
-  });
-  for (size_t b = 0; b < writers.size(); ++b) {
-    if (!writers[b]) continue;
-    WALPROOF_RETURN_IF_ERROR(finished[b]);
-    sums[b].meta = writers[b]->meta();
-    sums[b].digest = writers[b]->digest();
+  Result<std::vector<BlockSummary>> Finish(int threads) {
+    std::vector<Status> finished(writers_.size());
+    ParallelFor(writers_.size(), threads, [&](size_t b) {
+      if (writers_[b]) finished[b] = writers_[b]->Finish();
+    });
+    for (size_t b = 0; b < writers_.size(); ++b) {
+      if (!writers_[b]) continue;
+      WALPROOF_RETURN_IF_ERROR(finished[b]);
+      sums_[b].meta = writers_[b]->meta();
+      sums_[b].digest = writers_[b]->digest();
+    }
+    return sums_;
   }
-  return sums;
+
+ private:
+  Fs& fs_;
+  const Head& head_;
+  const BlockSymbols symbols_;
+  const std::string& parent_;
+  const std::vector<int64_t>& starts_;
+  const int64_t duration_;
+  const std::vector<std::string>& ulids_;
+  std::vector<BlockSummary> sums_;
+  std::vector<std::unique_ptr<BlockWriter>> writers_;
+  std::vector<EncodedChunk> in_block_;
+};
+
+// Prepares batches of series on a thread of its own, in order, until done or
+// told to stop; the first error ends it and is kept.
+class Preparer {
+ public:
+  Preparer(const BlocksWriter& writer, const std::vector<SeriesId>& series)
+      : writer_(writer), series_(series), thread_([this] { Run(); }) {}
+  ~Preparer() {
+    stop_ = true;
+    Batch drain;
+    while (ready_.Pop(&drain)) {
+    }
+    thread_.join();
+  }
+  // False when every batch was taken (then status() says whether all went well).
+  bool Next(Batch* batch) { return ready_.Pop(batch); }
+  const Status& status() const { return status_; }
+
+ private:
+  void Run() {
+    for (size_t i = 0; i < series_.size() && !stop_;) {
+      Batch batch(std::min(kBatchSeries, series_.size() - i));
+      for (PreparedSeries& p : batch) {
+        Status st = writer_.Prepare(series_[i++], &p);
+        if (!st.ok()) {
+          status_ = st;
+          stop_ = true;
+          break;
+        }
+      }
+      if (!stop_) ready_.Push(std::move(batch));
+    }
+    ready_.Close();
+  }
+
+  const BlocksWriter& writer_;
+  const std::vector<SeriesId>& series_;
+  Status status_;  // written by the thread before Close, read after Next fails
+  std::atomic<bool> stop_{false};
+  replay_internal::Channel<Batch> ready_{4};
+  std::thread thread_;
+};
+
+}  // namespace
+
+Result<std::vector<BlockSummary>> WriteHeadBlocks(Fs& fs, const Head& head, const std::vector<SeriesId>& series,
+                                                  const std::string& parent, const std::vector<int64_t>& starts,
+                                                  int64_t duration, const std::vector<std::string>& ulids,
+                                                  int threads) {
+  BlocksWriter writer(fs, head, series, parent, starts, duration, ulids);
+  if (threads <= 1) {
+    PreparedSeries s;
+    for (SeriesId id : series) {
+      WALPROOF_RETURN_IF_ERROR(writer.Prepare(id, &s));
+      WALPROOF_RETURN_IF_ERROR(writer.Write(s));
+    }
+  } else {
+    Preparer preparer(writer, series);
+    Batch batch;
+    while (preparer.Next(&batch)) {
+      for (PreparedSeries& s : batch) WALPROOF_RETURN_IF_ERROR(writer.Write(s));
+    }
+    WALPROOF_RETURN_IF_ERROR(preparer.status());
+  }
+  return writer.Finish(threads);
 }
 
 }  // namespace walproof::tsdb

@@ -5,7 +5,6 @@
 #include <limits>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <set>
 #include <optional>
 
@@ -87,8 +86,7 @@ struct Rescue::Tally {
   std::set<int64_t> starts;
 };
 
-std::vector<SeriesId> Rescue::Analyze(const Head& head, Tally* tally, RescueSurvey* into,
-                                     std::unordered_set<std::string_view>* symbols) const {
+std::vector<SeriesId> Rescue::Analyze(const Head& head, Tally* tally, RescueSurvey* into) const {
   RescueSurvey& s = *into;
   std::vector<SeriesId> kept;
   std::set<int64_t> starts;
@@ -129,10 +127,6 @@ std::vector<SeriesId> Rescue::Analyze(const Head& head, Tally* tally, RescueSurv
     target += '/';
     target += LabelValue(labels, "instance");
     Count(tally->targets, std::move(target), samples);
-    for (const LabelView& l : labels) {
-      symbols->insert(l.name);
-      symbols->insert(l.value);
-    }
   }
   return kept;
 }
@@ -196,13 +190,11 @@ Result<std::unique_ptr<Rescue>> Rescue::Survey(Fs& fs, const std::string& data_d
     s.head_memory.chunk_capacity += mem.chunk_capacity;
     s.head_memory.label_bytes += mem.label_bytes;
     const auto survey_started = Clock::now();
-    std::unordered_set<std::string_view> symbols;  // views of this part's head
-    std::vector<SeriesId> kept = r->Analyze(*head, &tally, &s, &symbols);
+    std::vector<SeriesId> kept = r->Analyze(*head, &tally, &s);
     s.survey_seconds += SecondsSince(survey_started);
     if (s.parts == 1) {
       r->head_ = std::move(head);
       s.series = std::move(kept);
-      r->symbols_ = SortedSymbols(symbols);
     }
   }
   s.block_starts.assign(tally.starts.begin(), tally.starts.end());
@@ -231,7 +223,6 @@ Status Rescue::WriteBlocks(Fs& fs, const std::function<std::string(size_t)>& uli
     // One part at a time: its head, then its blocks, then the next.
     std::unique_ptr<Head> part_head;
     std::vector<SeriesId> series;
-    std::vector<std::string> part_symbols;
     const Head* head = head_.get();
     if (s.parts > 1) {
       part_head = std::make_unique<Head>(HeadOptionsForRescue());
@@ -242,17 +233,15 @@ Status Rescue::WriteBlocks(Fs& fs, const std::function<std::string(size_t)>& uli
       if (!st.ok() || report.corruption) return fail(st.ok() ? Status::Corruption("the WAL changed since the survey") : st);
       Tally unused;
       RescueSurvey scratch;  // the survey counted this part already
-      std::unordered_set<std::string_view> symbols;
-      series = Analyze(*part_head, &unused, &scratch, &symbols);
-      part_symbols = SortedSymbols(symbols);
+      series = Analyze(*part_head, &unused, &scratch);
       head = part_head.get();
     }
     const std::vector<SeriesId>& chosen = s.parts > 1 ? series : s.series;
     const std::vector<std::string> ulids(journal.ulids.begin() + part * ranges,
                                          journal.ulids.begin() + (part + 1) * ranges);
     const auto write_started = Clock::now();
-    auto all = WriteHeadBlocks(fs, *head, chosen, s.parts > 1 ? part_symbols : symbols_, s.data_dir, s.block_starts,
-                               options_.block_duration, ulids, options_.threads);
+    auto all = WriteHeadBlocks(fs, *head, chosen, s.data_dir, s.block_starts, options_.block_duration, ulids,
+                               options_.threads);
     times->write += SecondsSince(write_started);
     if (!all.ok()) return fail(all.status());
     const auto check_started = Clock::now();

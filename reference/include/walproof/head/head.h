@@ -217,6 +217,11 @@ class Head {
   // The same as views of the head's interned strings, valid as long as the
   // head: no copy, for passes over every series (rescue makes several).
   void label_views(SeriesId id, std::vector<LabelView>* out) const;
+  // The same as the head's numbers for those strings (name, value, ...), and
+  // the strings behind the numbers: series named without hashing a string.
+  void label_symbols(SeriesId id, std::vector<uint32_t>* out) const;
+  std::string_view symbol(uint32_t number) const;
+  size_t num_symbols() const;
   // The label set as the WAL encodes it (uvarint count, then uvarint-length
   // prefixed names and values): equal label sets, equal strings.
   std::string encoded_labels(SeriesId id) const;

@@ -225,8 +225,19 @@ class XorIterator {
   uint64_t v_ = 0;
 };
 
-// The time of a chunk's first sample (0 for an empty or malformed chunk).
-int64_t XorChunkMinTime(std::string_view chunk);
+// The time of a chunk's first sample, without decoding the chunk: the zigzag
+// varint right after the 2-byte count, byte-aligned there (0 for an empty
+// chunk or a cut varint).
+inline int64_t XorChunkMinTime(std::string_view chunk) {
+  if (chunk.size() < 3 || (chunk[0] == 0 && chunk[1] == 0)) return 0;
+  uint64_t zz = 0;
+  for (size_t i = 2, shift = 0; i < chunk.size() && shift < 64; ++i, shift += 7) {
+    const auto b = static_cast<uint8_t>(chunk[i]);
+    zz |= uint64_t{b & 0x7fu} << shift;
+    if (b < 0x80) return static_cast<int64_t>(zz >> 1) ^ -static_cast<int64_t>(zz & 1);
+  }
+  return 0;
+}
 
 // The sample count in a chunk's header (0 for a chunk too short to have one).
 inline uint16_t XorChunkSamples(std::string_view chunk) {

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "walproof/format/record.h"
@@ -30,10 +31,11 @@ namespace walproof::tsdb {
 
 class ChunkWriter;
 
-// One encoded chunk of a series and the range it covers.
+// One encoded chunk of a series and the range it covers. The bytes are the
+// caller's (a head's chunk, say), read during AddSeries only.
 struct EncodedChunk {
   uint8_t encoding = 0;
-  std::string bytes;
+  std::string_view bytes;
   int64_t mint = 0;
   int64_t maxt = 0;
   uint32_t samples = 0;

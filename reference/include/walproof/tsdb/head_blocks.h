@@ -21,16 +21,15 @@
 // chunks walked once (they are scattered through memory: walking them once
 // per block cost more than writing). Every block gets the symbols of all the
 // series, as upstream's compactor also writes the symbols of series that a
-// deletion empties. Memory holds one series' chunks at a time plus each
-// block's index postings.
+// deletion empties; they are found through the head's own symbol numbers, so
+// no string is hashed. Memory holds a few hundred series' chunk lists at a
+// time plus each block's index postings.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <set>
 #include <string>
-#include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "walproof/head/head.h"
@@ -57,14 +56,8 @@ struct HeadTimeSpan {
 // times cannot tell (a tombstone, a chunk spanning two ranges).
 HeadTimeSpan SurveySeries(const Head& head, SeriesId id, int64_t duration, std::set<int64_t>* starts);
 
-// The label names and values of a series, added to *symbols (views of the
-// head's strings); then sorted into what WriteHeadBlocks takes.
-void AddSymbols(const Head& head, SeriesId id, std::unordered_set<std::string_view>* symbols);
-std::vector<std::string> SortedSymbols(const std::unordered_set<std::string_view>& symbols);
-
 // Writes the blocks [starts[i], starts[i] + duration) of `series` (in label
-// order) under `parent`, block i with ulids[i], each with `symbols` (sorted,
-// every string of the series among them), and returns what each holds,
+// order) under `parent`, block i with ulids[i], and returns what each holds,
 // digest included (CheckBlock computes the same from the disk). A range
 // where no chosen series has a sample writes nothing and gets a summary of
 // zero series. On an error, blocks already renamed into place stay: the
@@ -72,8 +65,8 @@ std::vector<std::string> SortedSymbols(const std::unordered_set<std::string_view
 // blocks are finished (postings, fsyncs) on that many threads at once, which
 // `fs` must allow.
 Result<std::vector<BlockSummary>> WriteHeadBlocks(Fs& fs, const Head& head, const std::vector<SeriesId>& series,
-                                                  const std::vector<std::string>& symbols, const std::string& parent,
-                                                  const std::vector<int64_t>& starts, int64_t duration,
-                                                  const std::vector<std::string>& ulids, int threads = 1);
+                                                  const std::string& parent, const std::vector<int64_t>& starts,
+                                                  int64_t duration, const std::vector<std::string>& ulids,
+                                                  int threads = 1);
 
 }  // namespace walproof::tsdb

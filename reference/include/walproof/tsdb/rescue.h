@@ -20,8 +20,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "walproof/head/head.h"
@@ -112,16 +110,13 @@ class Rescue {
  private:
   struct Tally;
   Rescue() = default;
-  // Adds a head's series to the survey; returns the ones to write, in label
-  // order, and adds their label strings to *symbols.
-  std::vector<SeriesId> Analyze(const Head& head, Tally* tally, RescueSurvey* into,
-                                std::unordered_set<std::string_view>* symbols) const;
+  // Adds a head's series to the survey; returns the ones to write, in label order.
+  std::vector<SeriesId> Analyze(const Head& head, Tally* tally, RescueSurvey* into) const;
   Status ReplayInto(Fs& fs, uint32_t part, Head* head, ReplayReport* report) const;
   HeadOptions HeadOptionsForRescue() const;
   RescueOptions options_;
   RescueSurvey survey_;
   std::unique_ptr<Head> head_;
-  std::vector<std::string> symbols_;  // of head_'s kept series, sorted
 };
 
 // {a="b", c="d"} as PromQL prints a label set.
