@@ -98,12 +98,15 @@ void PrintSurvey(const RescueSurvey& s, int64_t duration) {
   }
 }
 
-// What rescue needs besides the head, whatever the number of parts: the
-// reader's segment buffers (a 128 MiB segment is read whole), the binary,
-// one block's postings and index while it is written and read back.
-// Measured on the 300k-series bench WAL: 171 MiB above the head, in one
-// part and in five.
-constexpr uint64_t kFixedMemory = 176ull << 20;
+// What rescue needs besides the head and the blocks it writes, whatever the
+// number of parts: the reader's segment buffers (a 128 MiB segment is read
+// whole) and the binary. And what writing takes: a part's blocks are written
+// at once and read back two at a time, each holding postings and index
+// entries for each series it has, about 180 bytes a series and block range.
+// Fitted on the 300k-series bench WAL (3 ranges): 291 MiB above the head in
+// one part, 146 MiB in twelve.
+constexpr uint64_t kFixedMemory = 136ull << 20;
+constexpr uint64_t kWriteBytesPerSeriesRange = 180;
 
 // The head's memory as the survey measured it (summed over the parts):
 // chunks as allocated, labels, and about 100 bytes of bookkeeping a series.
@@ -111,8 +114,14 @@ uint64_t HeadBytes(const RescueSurvey& s) {
   return s.head_memory.chunk_capacity + s.head_memory.label_bytes + 100 * s.replay.series;
 }
 
-// Before any replay: the head of the bench WAL is about a quarter of its
-// segment bytes (475 MiB for 2.17 GB); a third, to be safe.
+// Writing and reading back the blocks, summed over the parts.
+uint64_t WriteBytes(const RescueSurvey& s) {
+  return kWriteBytesPerSeriesRange * s.replay.series * std::max<uint64_t>(1, s.block_starts.size());
+}
+
+// Before any replay: on the bench WAL the head and writing its blocks take
+// a third of its segment bytes (723 MiB for 2.17 GB); 0.4, to be safe, so
+// that the survey rarely has to start again with more parts.
 uint64_t HeadGuess(Fs& fs, const std::string& wal_dir) {
   uint64_t bytes = 0;
   auto listing = ListWalDir(fs, wal_dir);
@@ -121,10 +130,10 @@ uint64_t HeadGuess(Fs& fs, const std::string& wal_dir) {
     auto f = fs.OpenForRead(JoinPath(wal_dir, SegmentFileName(seg)));
     if (f.ok()) bytes += (*f)->Size();
   }
-  return bytes / 3;
+  return bytes / 5 * 2;
 }
 
-// Parts so that one part's head and the fixed cost fit the budget.
+// Parts so that one part's head and writing, and the fixed cost, fit the budget.
 uint32_t PartsFor(uint64_t head_bytes, uint64_t budget) {
   const uint64_t room = budget - kFixedMemory;
   return static_cast<uint32_t>(std::max<uint64_t>(1, (head_bytes + room - 1) / room));
@@ -243,7 +252,7 @@ int RunRescue(const std::vector<std::string>& argv) {
   auto rescue = tsdb::Rescue::Survey(fs, data, loc->wal_dir, options);
   for (int attempt = 0; rescue.ok() && attempt < 3; ++attempt) {
     const RescueSurvey& first = (*rescue)->survey();
-    const uint32_t need = PartsFor(HeadBytes(first), budget);
+    const uint32_t need = PartsFor(HeadBytes(first) + WriteBytes(first), budget);
     if (first.replay.corruption || need <= options.parts || forced_parts > 0) break;
     options.parts = need;
     std::printf("the head measured %s: working in %u parts instead\n", FormatMiB(HeadBytes(first)).c_str(), need);
@@ -264,11 +273,12 @@ int RunRescue(const std::vector<std::string>& argv) {
     return kExitFound;
   }
   PrintSurvey(s, options.block_duration);
-  const uint64_t expected = HeadBytes(s) / s.parts + kFixedMemory;
-  std::printf("expected: about %s of memory (the head measured %s in %u part(s), plus %s for writing and "
+  const uint64_t besides_head = kFixedMemory + WriteBytes(s) / s.parts;
+  const uint64_t expected = HeadBytes(s) / s.parts + besides_head;
+  std::printf("expected: about %s of memory (the head measured %s in %u part(s), plus %s for reading, writing and "
               "reading back) and about %.0f s\n",
-              FormatMiB(expected).c_str(), FormatMiB(HeadBytes(s)).c_str(), s.parts, FormatMiB(kFixedMemory).c_str(),
-              (s.parts > 1 ? 2.5 : 1.5) * s.replay.seconds + 1);
+              FormatMiB(expected).c_str(), FormatMiB(HeadBytes(s)).c_str(), s.parts, FormatMiB(besides_head).c_str(),
+              (s.parts > 1 ? 2.2 : 2.0) * s.replay.seconds + 1);
   if (!apply) {
     if (args.Has("backup")) std::printf("would first copy %s to %s\n", loc->wal_dir.c_str(), args.Get("backup").c_str());
     std::printf("then replace the WAL with an empty one: checkpoint.%08d (empty) and segment %08d (empty); the "
