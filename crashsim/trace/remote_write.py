@@ -49,6 +49,31 @@ def sample(value, ts):
     return field(1, 1, struct.pack("<d", value)) + field(2, 0, varint(ts & (2**64 - 1)))
 
 
+def zigzag(n):
+    return (n << 1) ^ (n >> 63)
+
+
+def histogram(ts, count, total, schema, zero_threshold, zero_count, positive_spans, positive_deltas):
+    """A native histogram with integer counts (prompb.Histogram): spans as
+    (offset, length) pairs, buckets as deltas, as Prometheus encodes them."""
+    def span(offset, length):
+        return field(1, 0, varint(zigzag(offset) & 0xFFFFFFFF)) + field(2, 0, varint(length))
+    return (field(1, 0, varint(count)) + field(3, 1, struct.pack("<d", total)) +
+            field(4, 0, varint(zigzag(schema) & 0xFFFFFFFF)) + field(5, 1, struct.pack("<d", zero_threshold)) +
+            field(6, 0, varint(zero_count)) +
+            b"".join(field(11, 2, span(o, n)) for o, n in positive_spans) +
+            field(12, 2, b"".join(varint(zigzag(d) & (2**64 - 1)) for d in positive_deltas)) +
+            field(15, 0, varint(ts & (2**64 - 1))))
+
+
+def timeseries(labels, samples=(), histograms=()):
+    """One prompb.TimeSeries: labels as (name, value) pairs, samples as
+    (value, ts) pairs, histograms as encoded by histogram()."""
+    return field(1, 2, b"".join(field(1, 2, label(n, v)) for n, v in labels) +
+                 b"".join(field(2, 2, sample(v, t)) for v, t in samples) +
+                 b"".join(field(4, 2, h) for h in histograms))
+
+
 def snappy_literal(data):
     """Snappy block format made only of literals: valid input for any decoder."""
     out = bytearray(varint(len(data)))

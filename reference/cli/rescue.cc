@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <malloc.h>
 #include <random>
 #include <thread>
 
@@ -139,6 +140,15 @@ uint32_t PartsFor(uint64_t head_bytes, uint64_t budget) {
   return static_cast<uint32_t>(std::max<uint64_t>(1, (head_bytes + room - 1) / room));
 }
 
+// In parts, what one part frees must go back to the system before the next
+// part's head grows: glibc otherwise raises its mmap threshold to the largest
+// buffer freed (a whole WAL segment) and keeps such buffers in its heap,
+// which let the peak drift a quarter above the estimate from run to run.
+void ReturnFreedMemory() {
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 20);
+}
+
 // ULIDs of this run: the current time and random bits, one apart.
 std::vector<std::string> MakeUlids(size_t n) {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -244,6 +254,7 @@ int RunRescue(const std::vector<std::string>& argv) {
   // Replaying, finishing blocks and reading them back use every CPU.
   options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   options.parts = forced_parts > 0 ? static_cast<uint32_t>(forced_parts) : PartsFor(HeadGuess(fs, loc->wal_dir), budget);
+  if (options.parts > 1) ReturnFreedMemory();
   std::printf("%s\n", options.parts == 1 ? "working in one part (the whole head at once)"
                                          : ("working in " + std::to_string(options.parts) +
                                             " parts of the series, one head at a time (each part reads the whole WAL)")
@@ -255,6 +266,7 @@ int RunRescue(const std::vector<std::string>& argv) {
     const uint32_t need = PartsFor(HeadBytes(first) + WriteBytes(first), budget);
     if (first.replay.corruption || need <= options.parts || forced_parts > 0) break;
     options.parts = need;
+    ReturnFreedMemory();
     std::printf("the head measured %s: working in %u parts instead\n", FormatMiB(HeadBytes(first)).c_str(), need);
     std::fflush(stdout);
     rescue.value().reset();  // free the head before the next survey

@@ -8,9 +8,8 @@
 # boundary, so the samples straddle it; a tombstone deleting series 0's
 # first ten samples; 64 KiB segments), then `walproof checkpoint --mint` over
 # all but the newest segment, so the WAL Prometheus replays is a checkpoint
-# and segments. The WAL is walproof-written rather than scraped: a 2.42
-# server scrapes native histograms only over protobuf, which this harness
-# does not serve; the interop test prometheus_server_wal covers scraped WALs.
+# and segments. The WAL is walproof-written here, so that its contents are
+# known exactly; interop_rescue_server_wal rescues a WAL the server wrote.
 #
 # Before: Prometheus replays the WAL into its head. After: rescue has turned
 # it into blocks and left an empty WAL (checkpoint.N and segment N+1, both
