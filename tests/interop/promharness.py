@@ -520,6 +520,22 @@ def param_to_ms(ts):
     return int(round(float(ts) * 1000))
 
 
+def sample_counts(prom, selector, at_ms, span_ms):
+    """{labels: (samples, last point)} for every series `selector` matches,
+    from the raw samples (floats and native histograms) of the span_ms
+    before at_ms: what a rescue must leave unchanged."""
+    data = prom.query(f"{selector}[{span_ms}ms]", at_ms=at_ms)
+    out = {}
+    for s in data["result"]:
+        key = tuple(sorted(s["metric"].items()))
+        values = s.get("values") or []
+        hists = s.get("histograms") or []
+        points = sorted([(param_to_ms(t), v) for t, v in values] +
+                        [(param_to_ms(t), str(sorted(v.items()))) for t, v in hists])
+        out[key] = (len(points), points[-1] if points else None)
+    return out
+
+
 def wait_for(what, predicate, timeout_s, interval_s=0.25):
     """Polls predicate() until it returns a truthy value; Fatal after timeout_s."""
     deadline = time.monotonic() + timeout_s

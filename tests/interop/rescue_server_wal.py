@@ -89,26 +89,13 @@ def remote_writes(base, start, steps):
         rw.post(base + "/api/v1/write", bytes(body))
 
 
-def snapshot(prom, at_ms, span_ms):
-    """{labels: (samples, last point)} for every series but Prometheus's own."""
-    data = prom.query(f'{{job=~"push|exported"}}[{span_ms}ms]', at_ms=at_ms)
-    out = {}
-    for s in data["result"]:
-        key = tuple(sorted(s["metric"].items()))
-        values = s.get("values") or []
-        hists = s.get("histograms") or []
-        points = sorted([(h.param_to_ms(t), v) for t, v in values] +
-                        [(h.param_to_ms(t), str(sorted(v.items()))) for t, v in hists])
-        out[key] = (len(points), points[-1] if points else None)
-    return out
-
-
 def answers(args, tmp, data, label, at_ms, span_ms):
     prom = h.Prometheus(args, tmp, data, QUIET, flags=FLAGS, name=f"prometheus-{label}")
     prom.start()
     try:
         m = prom.metrics()
-        return (snapshot(prom, at_ms, span_ms), prom.metric_sum("prometheus_tsdb_head_series", m),
+        # Every series but Prometheus's own.
+        return (h.sample_counts(prom, '{job=~"push|exported"}', at_ms, span_ms), prom.metric_sum("prometheus_tsdb_head_series", m),
                 prom.metric_sum("prometheus_tsdb_blocks_loaded", m),
                 prom.metric_sum("prometheus_tsdb_wal_corruptions_total", m))
     finally:

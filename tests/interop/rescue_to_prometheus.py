@@ -35,20 +35,6 @@ CONFIG = ("global:\n  scrape_interval: 15s\n  evaluation_interval: 15s\n"
 FLAGS = ["--storage.tsdb.retention.time=30d", "--enable-feature=native-histograms"]
 
 
-def snapshot(prom, at_ms, span_ms):
-    """{labels: (samples, last value)} for every demo series, from raw samples."""
-    data = prom.query(f'{{instance="demo"}}[{span_ms}ms]', at_ms=at_ms)
-    out = {}
-    for s in data["result"]:
-        key = tuple(sorted(s["metric"].items()))
-        values = s.get("values") or []
-        hists = s.get("histograms") or []
-        points = sorted([(h.param_to_ms(t), v) for t, v in values] +
-                        [(h.param_to_ms(t), str(sorted(v.items()))) for t, v in hists])
-        out[key] = (len(points), points[-1] if points else None)
-    return out
-
-
 def run_prometheus(args, checks, tmp, data, label, at_ms, span_ms):
     prom = h.Prometheus(args, tmp, data, CONFIG, flags=FLAGS, name=f"prometheus-{label}")
     prom.start()
@@ -56,7 +42,7 @@ def run_prometheus(args, checks, tmp, data, label, at_ms, span_ms):
         m = prom.metrics()
         checks.eq(f"{label}: prometheus_tsdb_wal_corruptions_total",
                   prom.metric_sum("prometheus_tsdb_wal_corruptions_total", m), 0)
-        snap = snapshot(prom, at_ms, span_ms)
+        snap = h.sample_counts(prom, '{instance="demo"}', at_ms, span_ms)
         series = prom.api("/api/v1/series", {"match[]": '{instance="demo"}', "start": "0",
                                              "end": h.ms_to_param(at_ms)})
         head_series = prom.metric_sum("prometheus_tsdb_head_series", m)

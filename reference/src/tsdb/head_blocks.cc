@@ -19,7 +19,6 @@ namespace walproof::tsdb {
 namespace {
 
 constexpr int64_t kMinTime = std::numeric_limits<int64_t>::min();
-constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max();
 
 struct FloatPoint {
   int64_t t;
