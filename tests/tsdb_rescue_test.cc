@@ -138,6 +138,62 @@ TEST(TsdbRescue, PartsSplitTheHeadWithoutChangingASeries) {
   }
 }
 
+// Enough series that the survey splits them among threads: the same findings
+// as on one thread, in the same order.
+TEST(TsdbRescue, ThreadsChangeNothingSurveyedOrWritten) {
+  TempDir one, two;
+  for (const TempDir* tmp : {&one, &two}) {
+    WalWriterOptions options;
+    auto w = WalWriter::Open(PosixFs(), JoinPath(tmp->path(), "wal"), options);
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    std::vector<RefSeries> series;
+    std::vector<RefSample> samples;
+    for (uint64_t ref = 1; ref <= 20000; ++ref) {
+      series.push_back({ref, {{"__name__", "m" + std::to_string(ref % 7)},
+                              {"id", std::to_string(ref)},
+                              {"instance", "i" + std::to_string(ref % 1013)},
+                              {"job", ref % 5 == 0 ? "runaway" : "node"}}});
+      for (int k = 0; k < 3; ++k) samples.push_back({ref, kT0 + 60000 * k + int64_t(ref % 3) * 15000, double(k)});
+    }
+    std::string rec;
+    EncodeSeries(series, &rec);
+    ASSERT_TRUE((*w)->Log(rec).ok());
+    rec.clear();
+    EncodeSamples(samples, &rec);
+    ASSERT_TRUE((*w)->Log(rec).ok());
+    ASSERT_TRUE((*w)->Close().ok());
+  }
+  RescueOptions options = DropRunaway();
+  auto a = Rescue::Survey(PosixFs(), one.path(), one.Sub("wal"), options);
+  options.threads = 3;
+  auto b = Rescue::Survey(PosixFs(), two.path(), two.Sub("wal"), options);
+  ASSERT_TRUE(a.ok() && b.ok());
+  const RescueSurvey& x = (*a)->survey();
+  const RescueSurvey& y = (*b)->survey();
+  EXPECT_EQ(x.series_count, 16000u);
+  EXPECT_EQ(y.series_count, x.series_count);
+  EXPECT_EQ(y.span.float_samples, x.span.float_samples);
+  EXPECT_EQ(y.span.mint, x.span.mint);
+  EXPECT_EQ(y.span.maxt, x.span.maxt);
+  EXPECT_EQ(y.block_starts, x.block_starts);
+  ASSERT_EQ(y.dropped.size(), 4000u);
+  ASSERT_EQ(y.dropped.size(), x.dropped.size());
+  for (size_t i = 0; i < x.dropped.size(); ++i) EXPECT_EQ(y.dropped[i].labels, x.dropped[i].labels);
+  ASSERT_EQ(y.top_targets.size(), x.top_targets.size());
+  for (size_t i = 0; i < x.top_targets.size(); ++i) {
+    EXPECT_EQ(y.top_targets[i].name, x.top_targets[i].name);
+    EXPECT_EQ(y.top_targets[i].series, x.top_targets[i].series);
+    EXPECT_EQ(y.top_targets[i].samples, x.top_targets[i].samples);
+  }
+  ASSERT_EQ(y.top_metrics.size(), 7u);
+  for (size_t i = 0; i < x.top_metrics.size(); ++i) EXPECT_EQ(y.top_metrics[i].series, x.top_metrics[i].series);
+  std::vector<BlockSummary> bx, by;
+  ASSERT_TRUE((*a)->WriteBlocks(PosixFs(), Ulid, nullptr, &bx).ok());
+  ASSERT_TRUE((*b)->WriteBlocks(PosixFs(), Ulid, nullptr, &by).ok());
+  ASSERT_EQ(bx.size(), by.size());
+  for (size_t i = 0; i < bx.size(); ++i) EXPECT_EQ(bx[i].digest, by[i].digest);
+}
+
 TEST(TsdbRescue, BlocksReadBackThenTheWalIsEmpty) {
   TempDir tmp;
   std::vector<BlockSummary> blocks;

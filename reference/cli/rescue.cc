@@ -374,7 +374,7 @@ const Command kRescueCommand = {
     "says what it holds: series, samples, time range, the ten metric names and the ten\n"
     "targets (job/instance) with the most series, what --drop removes, what a block cannot\n"
     "hold (exemplars, metadata, float histograms: counted, not written), the blocks it would\n"
-    "write and the memory and time it expects to need.\n\n"
+    "write and the memory and time it expects to need. It uses every CPU.\n\n"
     "A DRY RUN IS THE DEFAULT: nothing is written unless --yes is given.\n\n"
     "  --yes                 write one TSDB block per block range into DATA (each in a\n"
     "                        temporary directory, fsynced, renamed), read every block back\n"

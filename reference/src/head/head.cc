@@ -10,8 +10,8 @@
 //   from a hash of those ids to series.
 // - Float samples are XOR chunks. The open chunk of a series has its own
 //   buffer; a full chunk is copied into an arena (one per append lane, so
-//   parallel appenders need no lock) behind a 10-byte header linking it to
-//   the series' previous chunk. No per-chunk allocation, no vector of chunks.
+//   parallel appenders need no lock) behind an 18-byte header linking it to
+//   the series' previous chunk and giving its last time. No per-chunk allocation, no vector of chunks.
 // - Everything rarer (histograms, tombstones, exemplars, metadata) hangs off
 //   a pointer that is null for most series.
 //

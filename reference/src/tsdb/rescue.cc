@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <set>
 #include <optional>
+#include <span>
 
 #include "tsdb/parallel_for.h"
 #include "walproof/tsdb/block_format.h"
@@ -86,12 +87,72 @@ struct Rescue::Tally {
   std::set<int64_t> starts;
 };
 
+// What Analyze adds up, merged from a piece of the series into the whole.
+void Rescue::Merge(Tally&& from, Tally* into) {
+  for (auto by : {&Tally::metrics, &Tally::targets}) {
+    for (auto& [name, ranked] : from.*by) {
+      auto [it, fresh] = (into->*by).try_emplace(name, ranked);
+      if (!fresh) {
+        it->second.series += ranked.series;
+        it->second.samples += ranked.samples;
+      }
+    }
+  }
+  into->starts.merge(from.starts);
+}
+
+void Rescue::Merge(RescueSurvey&& from, RescueSurvey* into) {
+  into->exemplars += from.exemplars;
+  into->metadata += from.metadata;
+  for (DroppedSeries& d : from.dropped) into->dropped.push_back(std::move(d));
+  into->dropped_samples += from.dropped_samples;
+  into->float_histogram_samples += from.float_histogram_samples;
+  into->series_without_samples += from.series_without_samples;
+  into->series_count += from.series_count;
+  HeadTimeSpan& a = into->span;
+  const HeadTimeSpan& b = from.span;
+  a.float_samples += b.float_samples;
+  a.histogram_samples += b.histogram_samples;
+  a.deleted_samples += b.deleted_samples;
+  if (b.any) {
+    if (!a.any || b.mint < a.mint) a.mint = b.mint;
+    if (!a.any || b.maxt > a.maxt) a.maxt = b.maxt;
+    a.any = true;
+  }
+}
+
 std::vector<SeriesId> Rescue::Analyze(const Head& head, Tally* tally, RescueSurvey* into) const {
+  // In label order, cut into one piece per thread; the pieces' findings are
+  // merged in order, so that the result does not depend on the threads.
+  const std::vector<SeriesId> sorted = head.SortedSeries();
+  const size_t pieces = std::clamp<size_t>(sorted.size() / 4096, 1, static_cast<size_t>(std::max(1, options_.threads)));
+  struct Piece {
+    Tally tally;
+    RescueSurvey survey;
+    std::vector<SeriesId> kept;
+  };
+  std::vector<Piece> found(pieces);
+  ParallelFor(pieces, options_.threads, [&](size_t p) {
+    const size_t begin = sorted.size() * p / pieces;
+    const size_t end = sorted.size() * (p + 1) / pieces;
+    found[p].kept = AnalyzeSeries(head, {sorted.data() + begin, end - begin}, &found[p].tally, &found[p].survey);
+  });
+  std::vector<SeriesId> kept;
+  for (Piece& p : found) {
+    kept.insert(kept.end(), p.kept.begin(), p.kept.end());
+    Merge(std::move(p.tally), tally);
+    Merge(std::move(p.survey), into);
+  }
+  return kept;
+}
+
+std::vector<SeriesId> Rescue::AnalyzeSeries(const Head& head, std::span<const SeriesId> series, Tally* tally,
+                                            RescueSurvey* into) const {
   RescueSurvey& s = *into;
   std::vector<SeriesId> kept;
   std::set<int64_t> starts;
   std::vector<LabelView> labels;
-  for (SeriesId id : head.SortedSeries()) {
+  for (SeriesId id : series) {
     head.label_views(id, &labels);
     s.exemplars += head.exemplars(id).size();
     s.metadata += head.metadata(id) != nullptr;

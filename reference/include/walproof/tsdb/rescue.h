@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -110,8 +111,13 @@ class Rescue {
  private:
   struct Tally;
   Rescue() = default;
-  // Adds a head's series to the survey; returns the ones to write, in label order.
+  // Adds a head's series to the survey; returns the ones to write, in label
+  // order. The series are split among options_.threads.
   std::vector<SeriesId> Analyze(const Head& head, Tally* tally, RescueSurvey* into) const;
+  std::vector<SeriesId> AnalyzeSeries(const Head& head, std::span<const SeriesId> series, Tally* tally,
+                                      RescueSurvey* into) const;
+  static void Merge(Tally&& from, Tally* into);
+  static void Merge(RescueSurvey&& from, RescueSurvey* into);
   Status ReplayInto(Fs& fs, uint32_t part, Head* head, ReplayReport* report) const;
   HeadOptions HeadOptionsForRescue() const;
   RescueOptions options_;
