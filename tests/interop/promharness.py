@@ -520,6 +520,20 @@ def param_to_ms(ts):
     return int(round(float(ts) * 1000))
 
 
+def rescue_blocks(args, checks, data, extra=()):
+    """`walproof rescue DATA --yes` (required to succeed), then promtool's
+    `tsdb list` and `tsdb analyze` of every block it wrote; their ULIDs."""
+    p = run([args.walproof, "rescue", data, "--yes", *extra])
+    checks.require(p.returncode == 0 and "rescued: " in p.stdout, "rescue --yes " + " ".join(extra))
+    ulids = sorted(n for n in os.listdir(data) if len(n) == 26 and n[0] in "01234567")
+    p = run([args.promtool, "tsdb", "list", data])
+    checks.check(p.returncode == 0 and all(u in p.stdout for u in ulids), "promtool tsdb list shows every block")
+    for u in ulids:
+        p = run([args.promtool, "tsdb", "analyze", data, u])
+        checks.check(p.returncode == 0 and f"Block ID: {u}" in p.stdout, f"promtool tsdb analyze accepts {u}")
+    return ulids
+
+
 def sample_counts(prom, selector, at_ms, span_ms):
     """{labels: (samples, last point)} for every series `selector` matches,
     from the raw samples (floats and native histograms) of the span_ms

@@ -89,15 +89,8 @@ def body(args, checks):
     h.section("walproof rescue")
     p = h.run([args.walproof, "rescue", data])
     checks.check(p.returncode == 0 and "dry run: nothing was changed" in p.stdout, "rescue dry run")
-    p = h.run([args.walproof, "rescue", data, "--yes"])
-    checks.require(p.returncode == 0 and "rescued: " in p.stdout, "rescue --yes")
-    ulids = sorted(n for n in os.listdir(data) if len(n) == 26 and n[0] in "01234567")
+    ulids = h.rescue_blocks(args, checks, data)
     checks.eq("blocks written (the data straddle a 2 h boundary)", len(ulids), 2)
-    p = h.run([args.promtool, "tsdb", "list", data])
-    checks.check(p.returncode == 0 and all(u in p.stdout for u in ulids), "promtool tsdb list shows every block")
-    for u in ulids:
-        p = h.run([args.promtool, "tsdb", "analyze", data, u])
-        checks.check(p.returncode == 0 and f"Block ID: {u}" in p.stdout, f"promtool tsdb analyze accepts {u}")
 
     h.section("Prometheus loads the blocks")
     after, n_after, head_after, blocks_after = run_prometheus(args, checks, tmp, data, "after", at, span)
@@ -112,12 +105,8 @@ def body(args, checks):
                  f"{after.get(diffs[0]) if diffs else ''}")
 
     h.section("walproof rescue in 3 parts: three blocks per range, which Prometheus merges")
-    p = h.run([args.walproof, "rescue", parts_data, "--yes", "--parts", "3"])
-    checks.require(p.returncode == 0 and "working in 3 parts" in p.stdout, "rescue --yes --parts 3")
-    ulids = sorted(n for n in os.listdir(parts_data) if len(n) == 26 and n[0] in "01234567")
+    ulids = h.rescue_blocks(args, checks, parts_data, ["--parts", "3"])
     checks.eq("blocks written in parts", len(ulids), 6)
-    p = h.run([args.promtool, "tsdb", "list", parts_data])
-    checks.check(p.returncode == 0 and all(u in p.stdout for u in ulids), "promtool tsdb list shows the overlapping blocks")
     in_parts, n_parts, head_parts, blocks_parts = run_prometheus(args, checks, tmp, parts_data, "parts", at, span)
     checks.check(sorted(in_parts) == sorted(before), "parts: the same label sets", f"{len(in_parts)} series")
     diffs = [k for k in before if before[k] != in_parts.get(k)]
