@@ -191,8 +191,7 @@ def main():
     ap.add_argument("--timeout", type=int, default=1800)
     ap.add_argument("--gogc", default="", help="also replay with these GOGC values, e.g. 50,200,off")
     args = ap.parse_args()
-    if not os.path.exists(args.walproof):
-        raise SystemExit(f"{args.walproof} not found: run scripts/build.sh dev")
+    wal_shapes.require_tools(args.walproof)
     work = args.workdir or tempfile.mkdtemp(prefix="walproof-profile.")
     os.makedirs(work, exist_ok=True)
     try:

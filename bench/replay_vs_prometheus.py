@@ -162,11 +162,7 @@ def main():
     ap.add_argument("--workdir", help="where to make the WALs (default: a temp dir, removed after)")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds to wait for Prometheus' replay")
     args = ap.parse_args()
-    for tool in ("promtool", "prometheus"):
-        if not shutil.which(tool):
-            raise SystemExit(f"{tool} not found: run scripts/setup.sh")
-    if not os.path.exists(args.walproof):
-        raise SystemExit(f"{args.walproof} not found: run scripts/build.sh dev")
+    wal_shapes.require_tools(args.walproof)
     shapes = [s for s in args.shapes.split(",") if s] + [os.path.abspath(p) for p in args.labels]
     work = args.workdir or tempfile.mkdtemp(prefix="walproof-bench.")
     tables, ok = [], True

@@ -103,11 +103,7 @@ def main():
     ap.add_argument("--timeout", type=int, default=1800)
     ap.add_argument("--data", help="an existing data directory to rescue copies of (skips promtool)")
     args = ap.parse_args()
-    for tool in ("promtool", "prometheus"):
-        if not shutil.which(tool):
-            raise SystemExit(f"{tool} not found: run scripts/setup.sh")
-    if not os.path.exists(args.walproof):
-        raise SystemExit(f"{args.walproof} not found: build the dev preset")
+    wal_shapes.require_tools(args.walproof)
     work = args.workdir or tempfile.mkdtemp(prefix="walproof-rescue-bench.")
     try:
         data = os.path.abspath(args.data) if args.data else wal_shapes.make("short", work, args)

@@ -29,6 +29,16 @@ import remote_write_load
 from prom_server import Server, free_port
 
 
+def require_tools(walproof):
+    """Exits saying what to run when promtool, prometheus or the walproof
+    binary a benchmark needs is missing."""
+    for tool in ("promtool", "prometheus"):
+        if not shutil.which(tool):
+            raise SystemExit(f"{tool} not found: run scripts/setup.sh")
+    if not os.path.exists(walproof):
+        raise SystemExit(f"{walproof} not found: run scripts/build.sh dev")
+
+
 def log(msg):
     print(msg, flush=True)
 
