@@ -109,19 +109,21 @@ void WriteBlocksOfTheWal(const TempDir& tmp, std::vector<BlockSummary>* blocks) 
 
 // Every series in exactly one part, and each part's series exactly as the
 // whole replay has them: labels, floats, histograms (buckets included),
-// tombstones, exemplars and metadata.
+// tombstones, exemplars and metadata; decoding on a second thread or not.
 TEST(TsdbRescue, PartsSplitTheHeadWithoutChangingASeries) {
   TempDir tmp;
   WriteWal(tmp.path());
   Head whole;
   ReplayReport report;
   ASSERT_TRUE(ReplaySequential(PosixFs(), tmp.Sub("wal"), &whole, {}, &report).ok());
+  for (int threads : {1, 2})
   for (uint32_t parts : {1u, 2u, 3u}) {
     size_t seen = 0;
     for (uint32_t part = 0; part < parts; ++part) {
       Head head;
       ReplayReport r;
-      ASSERT_TRUE(ReplayPart(PosixFs(), tmp.Sub("wal"), part, parts, &head, &r).ok());
+      ASSERT_TRUE(ReplayPart(PosixFs(), tmp.Sub("wal"), part, parts, &head, &r, threads).ok());
+      EXPECT_EQ(r.records, report.records);
       for (SeriesId id : head.SortedSeries()) {
         ++seen;
         const SeriesId w = whole.FindByLabels(head.labels(id));
@@ -134,7 +136,7 @@ TEST(TsdbRescue, PartsSplitTheHeadWithoutChangingASeries) {
         EXPECT_EQ(head.metadata(id) != nullptr, whole.metadata(w) != nullptr);
       }
     }
-    EXPECT_EQ(seen, whole.num_series()) << parts << " parts";
+    EXPECT_EQ(seen, whole.num_series()) << parts << " parts, " << threads << " thread(s)";
   }
 }
 
@@ -192,6 +194,30 @@ TEST(TsdbRescue, ThreadsChangeNothingSurveyedOrWritten) {
   ASSERT_TRUE((*b)->WriteBlocks(PosixFs(), Ulid, nullptr, &by).ok());
   ASSERT_EQ(bx.size(), by.size());
   for (size_t i = 0; i < bx.size(); ++i) EXPECT_EQ(bx[i].digest, by[i].digest);
+}
+
+// A corruption stops a part's replay where it stops the whole replay, with
+// the decoding on a second thread too.
+TEST(TsdbRescue, PartReplayStopsAtTheCorruption) {
+  TempDir tmp;
+  WriteWal(tmp.path());
+  const std::string seg = JoinPath(tmp.Sub("wal"), "00000000");
+  std::string bytes = testutil::ReadFileOrDie(seg);
+  bytes[bytes.size() / 2] ^= 0x40;
+  testutil::WriteFileOrDie(seg, bytes);
+  Head whole;
+  ReplayReport want;
+  const Status whole_status = ReplaySequential(PosixFs(), tmp.Sub("wal"), &whole, {}, &want);
+  ASSERT_FALSE(whole_status.ok());
+  ASSERT_TRUE(want.corruption.has_value());
+  for (int threads : {1, 2}) {
+    Head head;
+    ReplayReport r;
+    EXPECT_EQ(ReplayPart(PosixFs(), tmp.Sub("wal"), 0, 2, &head, &r, threads).ToString(), whole_status.ToString());
+    ASSERT_TRUE(r.corruption.has_value()) << threads;
+    EXPECT_EQ(r.corruption->ToString(), want.corruption->ToString()) << threads;
+    EXPECT_EQ(r.records, want.records) << threads;
+  }
 }
 
 TEST(TsdbRescue, BlocksReadBackThenTheWalIsEmpty) {

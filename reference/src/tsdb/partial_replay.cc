@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 #include <unordered_set>
+#include <utility>
 
+#include "head/channel.h"
 #include "walproof/format/record_codec.h"
 #include "walproof/tsdb/block_digest.h"
 #include "walproof/wal/wal_reader.h"
@@ -57,30 +60,9 @@ void KeepOnly(const RefSet& keep, std::vector<T>* items) {
   items->resize(n);
 }
 
-// Decodes a record into *items, keeps the entries of kept series and hands
-// each to `apply`. On a decode error *items is empty.
-template <typename T, typename Decode, typename Apply>
-Status Take(std::string_view rec, Decode decode, const RefSet& keep, std::vector<T>* items, Apply apply) {
-  Status st = decode(rec, items);
-  if (!st.ok()) {
-    items->clear();
-    return st;
-  }
-  KeepOnly(keep, items);
-  for (T& item : *items) apply(item);
-  return Status::Ok();
-}
-
-}  // namespace
-
-Status ReplayPart(Fs& fs, const std::string& wal_dir, uint32_t part, uint32_t parts, Head* head,
-                  ReplayReport* report) {
-  const auto started = std::chrono::steady_clock::now();
-  auto plan = PlanWalRead(fs, wal_dir);
-  if (!plan.ok()) return plan.status();
-  report->plan = *plan;
-  WalReader reader(fs, *plan);
-  RefSet keep;
+// One record, decoded: the vector of its type holds its entries.
+struct DecodedRecord {
+  RecordType type = RecordType::kSeries;
   std::vector<RefSeries> series;
   std::vector<RefSample> samples;
   std::vector<RefTombstone> stones;
@@ -88,6 +70,85 @@ Status ReplayPart(Fs& fs, const std::string& wal_dir, uint32_t part, uint32_t pa
   std::vector<RefMetadata> metadata;
   std::vector<RefHistogramSample> histograms;
   std::vector<RefFloatHistogramSample> float_histograms;
+};
+
+// Decodes `rec` into *d. Types replay skips (mmap markers, 3.x and unknown
+// ones) decode to nothing.
+Status Decode(std::string_view rec, DecodedRecord* d) {
+  d->type = static_cast<RecordType>(static_cast<uint8_t>(rec[0]));
+  switch (d->type) {
+    case RecordType::kSeries: return DecodeSeries(rec, &d->series);
+    case RecordType::kSamples: return DecodeSamples(rec, &d->samples);
+    case RecordType::kTombstones: return DecodeTombstones(rec, &d->stones);
+    case RecordType::kExemplars: return DecodeExemplars(rec, &d->exemplars);
+    case RecordType::kMetadata: return DecodeMetadata(rec, &d->metadata);
+    case RecordType::kHistogramSamples: return DecodeHistogramSamples(rec, &d->histograms);
+    case RecordType::kFloatHistogramSamples: return DecodeFloatHistogramSamples(rec, &d->float_histograms);
+    default: return Status::Ok();
+  }
+}
+
+// Applies a decoded record's entries of the kept series to the head.
+class PartApplier {
+ public:
+  PartApplier(uint32_t part, uint32_t parts, Head* head, ReplayReport* report)
+      : part_(part), parts_(parts), head_(head), report_(report) {}
+
+  void Apply(DecodedRecord& d) {
+    switch (d.type) {
+      case RecordType::kSeries:
+        for (const RefSeries& s : d.series) {
+          // A ref bound again to other labels moves with them.
+          const bool mine = PartOfLabels(s.labels, parts_) == part_;
+          keep_.Set(s.ref, mine);
+          if (mine) head_->AddSeries(s.ref, s.labels);
+        }
+        break;
+      case RecordType::kSamples:
+        KeepOnly(keep_, &d.samples);
+        head_->AppendSamples(d.samples.data(), d.samples.size());
+        report_->samples += d.samples.size();
+        break;
+      case RecordType::kTombstones:
+        KeepOnly(keep_, &d.stones);
+        for (const RefTombstone& t : d.stones) head_->AddTombstone(t);
+        break;
+      case RecordType::kExemplars:
+        KeepOnly(keep_, &d.exemplars);
+        for (const RefExemplar& e : d.exemplars) head_->AddExemplar(e);
+        break;
+      case RecordType::kMetadata:
+        KeepOnly(keep_, &d.metadata);
+        for (const RefMetadata& m : d.metadata) head_->SetMetadata(m);
+        break;
+      case RecordType::kHistogramSamples:
+        KeepOnly(keep_, &d.histograms);
+        for (RefHistogramSample& h : d.histograms) head_->AppendHistogram(h);
+        report_->histogram_samples += d.histograms.size();
+        break;
+      case RecordType::kFloatHistogramSamples:
+        KeepOnly(keep_, &d.float_histograms);
+        for (RefFloatHistogramSample& h : d.float_histograms) head_->AppendFloatHistogram(h);
+        report_->histogram_samples += d.float_histograms.size();
+        break;
+      default:
+        ++report_->records_skipped;  // mmap markers, 3.x and unknown types
+        break;
+    }
+  }
+
+ private:
+  const uint32_t part_;
+  const uint32_t parts_;
+  Head* head_;
+  ReplayReport* report_;
+  RefSet keep_;
+};
+
+// Reads and decodes the next non-empty record into *d, counting what it
+// reads into *report; false at the end, or at a decode error (which the
+// reader then reports as the corruption, as the sequential replay does).
+bool NextDecoded(WalReader& reader, DecodedRecord* d, ReplayReport* report) {
   std::string_view rec;
   while (reader.Next(&rec)) {
     ++report->records;
@@ -95,50 +156,53 @@ Status ReplayPart(Fs& fs, const std::string& wal_dir, uint32_t part, uint32_t pa
       ++report->records_skipped;
       continue;
     }
-    Status st;
-    const auto type = static_cast<RecordType>(static_cast<uint8_t>(rec[0]));
-    switch (type) {
-      case RecordType::kSeries:
-        st = DecodeSeries(rec, &series);
-        if (!st.ok()) break;
-        for (const RefSeries& s : series) {
-          // A ref bound again to other labels moves with them.
-          const bool mine = PartOfLabels(s.labels, parts) == part;
-          keep.Set(s.ref, mine);
-          if (mine) head->AddSeries(s.ref, s.labels);
-        }
-        break;
-      case RecordType::kSamples:
-        st = Take(rec, DecodeSamples, keep, &samples, [](auto&) {});
-        head->AppendSamples(samples.data(), samples.size());
-        report->samples += samples.size();
-        break;
-      case RecordType::kTombstones:
-        st = Take(rec, DecodeTombstones, keep, &stones, [&](auto& t) { head->AddTombstone(t); });
-        break;
-      case RecordType::kExemplars:
-        st = Take(rec, DecodeExemplars, keep, &exemplars, [&](auto& e) { head->AddExemplar(e); });
-        break;
-      case RecordType::kMetadata:
-        st = Take(rec, DecodeMetadata, keep, &metadata, [&](auto& m) { head->SetMetadata(m); });
-        break;
-      case RecordType::kHistogramSamples:
-        st = Take(rec, DecodeHistogramSamples, keep, &histograms, [&](auto& h) { head->AppendHistogram(h); });
-        report->histogram_samples += histograms.size();
-        break;
-      case RecordType::kFloatHistogramSamples:
-        st = Take(rec, DecodeFloatHistogramSamples, keep, &float_histograms,
-                  [&](auto& h) { head->AppendFloatHistogram(h); });
-        report->histogram_samples += float_histograms.size();
-        break;
-      default:
-        ++report->records_skipped;  // mmap markers, 3.x and unknown types
-        break;
-    }
+    Status st = Decode(rec, d);
     if (!st.ok()) {
-      reader.FailDecode(RecordTypeName(static_cast<uint8_t>(type)), st);  // as the sequential replay names it
-      break;
+      reader.FailDecode(RecordTypeName(static_cast<uint8_t>(rec[0])), st);
+      return false;
     }
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Status ReplayPart(Fs& fs, const std::string& wal_dir, uint32_t part, uint32_t parts, Head* head,
+                  ReplayReport* report, int threads) {
+  const auto started = std::chrono::steady_clock::now();
+  auto plan = PlanWalRead(fs, wal_dir);
+  if (!plan.ok()) return plan.status();
+  report->plan = *plan;
+  WalReader reader(fs, *plan);
+  PartApplier applier(part, parts, head, report);
+  if (threads <= 1) {
+    DecodedRecord d;
+    while (NextDecoded(reader, &d, report)) applier.Apply(d);
+  } else {
+    // Reading and decoding, which every part pays for every record, on a
+    // thread of its own; this one applies the part's share.
+    using Batch = std::vector<DecodedRecord>;
+    replay_internal::Channel<Batch> decoded(4);
+    ReplayReport read_counts;
+    std::thread decoder([&] {
+      Batch batch;
+      DecodedRecord d;
+      while (NextDecoded(reader, &d, &read_counts)) {
+        batch.push_back(std::move(d));
+        d = DecodedRecord();
+        if (batch.size() == 64) decoded.Push(std::exchange(batch, Batch()));
+      }
+      if (!batch.empty()) decoded.Push(std::move(batch));
+      decoded.Close();
+    });
+    Batch batch;
+    while (decoded.Pop(&batch)) {
+      for (DecodedRecord& d : batch) applier.Apply(d);
+    }
+    decoder.join();
+    report->records += read_counts.records;
+    report->records_skipped += read_counts.records_skipped;
   }
   report->corruption = reader.corruption();
   report->series = head->num_series();

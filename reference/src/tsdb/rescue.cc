@@ -207,7 +207,7 @@ Status Rescue::ReplayInto(Fs& fs, uint32_t part, Head* head, ReplayReport* repor
     if (options_.threads <= 1) return ReplaySequential(fs, survey_.wal_dir, head, replay_options, report);
     return ReplayParallel(fs, survey_.wal_dir, head, replay_options, options_.threads, report);
   }
-  return ReplayPart(fs, survey_.wal_dir, part, options_.parts, head, report);
+  return ReplayPart(fs, survey_.wal_dir, part, options_.parts, head, report, options_.threads);
 }
 
 Result<std::unique_ptr<Rescue>> Rescue::Survey(Fs& fs, const std::string& data_dir, const std::string& wal_dir,

@@ -23,8 +23,9 @@ uint32_t PartOfLabels(const Labels& labels, uint32_t parts);
 
 // Replays `wal_dir` into `head`, keeping the series of `part` only. The
 // report counts records read and, like ReplaySequential, the first
-// corruption (Corruption status).
+// corruption (Corruption status). With threads > 1, records are read and
+// decoded on a second thread (Fs must allow that) while this one applies.
 Status ReplayPart(Fs& fs, const std::string& wal_dir, uint32_t part, uint32_t parts, Head* head,
-                  ReplayReport* report);
+                  ReplayReport* report, int threads = 1);
 
 }  // namespace walproof::tsdb
