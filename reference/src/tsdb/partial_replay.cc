@@ -60,6 +60,13 @@ void KeepOnly(const RefSet& keep, std::vector<T>* items) {
   items->resize(n);
 }
 
+// Keeps the entries of kept series and hands each to `apply`.
+template <typename T, typename Apply>
+void ApplyKept(const RefSet& keep, std::vector<T>* items, Apply apply) {
+  KeepOnly(keep, items);
+  for (T& item : *items) apply(item);
+}
+
 // One record, decoded: the vector of its type holds its entries.
 struct DecodedRecord {
   RecordType type = RecordType::kSeries;
@@ -110,25 +117,20 @@ class PartApplier {
         report_->samples += d.samples.size();
         break;
       case RecordType::kTombstones:
-        KeepOnly(keep_, &d.stones);
-        for (const RefTombstone& t : d.stones) head_->AddTombstone(t);
+        ApplyKept(keep_, &d.stones, [&](auto& t) { head_->AddTombstone(t); });
         break;
       case RecordType::kExemplars:
-        KeepOnly(keep_, &d.exemplars);
-        for (const RefExemplar& e : d.exemplars) head_->AddExemplar(e);
+        ApplyKept(keep_, &d.exemplars, [&](auto& e) { head_->AddExemplar(e); });
         break;
       case RecordType::kMetadata:
-        KeepOnly(keep_, &d.metadata);
-        for (const RefMetadata& m : d.metadata) head_->SetMetadata(m);
+        ApplyKept(keep_, &d.metadata, [&](auto& m) { head_->SetMetadata(m); });
         break;
       case RecordType::kHistogramSamples:
-        KeepOnly(keep_, &d.histograms);
-        for (RefHistogramSample& h : d.histograms) head_->AppendHistogram(h);
+        ApplyKept(keep_, &d.histograms, [&](auto& h) { head_->AppendHistogram(h); });
         report_->histogram_samples += d.histograms.size();
         break;
       case RecordType::kFloatHistogramSamples:
-        KeepOnly(keep_, &d.float_histograms);
-        for (RefFloatHistogramSample& h : d.float_histograms) head_->AppendFloatHistogram(h);
+        ApplyKept(keep_, &d.float_histograms, [&](auto& h) { head_->AppendFloatHistogram(h); });
         report_->histogram_samples += d.float_histograms.size();
         break;
       default:
