@@ -41,13 +41,13 @@ std::string DiffSeries(const Head& a, SeriesId x, const Head& b, SeriesId y, boo
   std::string d = DiffLists(a.FloatSamples(x), b.FloatSamples(y), "float sample",
                             [](const FloatSample& s) { return std::to_string(s.t) + "=" + Bits(s.v); });
   if (!d.empty()) return d;
-  const auto ca = a.Chunks(x), cb = b.Chunks(y);
+  const auto ca = a.FloatChunks(x), cb = b.FloatChunks(y);
   if (ca.size() != cb.size()) {
     return "chunks: " + std::to_string(ca.size()) + " vs " + std::to_string(cb.size());
   }
   for (size_t i = 0; i < ca.size(); ++i) {
-    if (ca[i].mint != cb[i].mint || ca[i].maxt != cb[i].maxt || ca[i].samples != cb[i].samples ||
-        ca[i].bytes != cb[i].bytes || ca[i].open != cb[i].open) {
+    if (ca[i].mint() != cb[i].mint() || ca[i].maxt != cb[i].maxt || ca[i].samples() != cb[i].samples() ||
+        ca[i].bytes.size() != cb[i].bytes.size()) {
       return "chunk #" + std::to_string(i) + " differs";
     }
   }

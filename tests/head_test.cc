@@ -375,25 +375,32 @@ TEST(Head, CutsChunksAt120Samples) {
   head.AddSeries(1, Named("a"));
   for (int i = 0; i < 250; ++i) head.AppendSample({1, i * 15000, double(i)});
   const SeriesId id = head.Resolve(1);
-  const std::vector<ChunkInfo> chunks = head.Chunks(id);
+  const std::vector<ChunkView> chunks = head.FloatChunks(id);
   ASSERT_EQ(chunks.size(), 3u);
-  EXPECT_EQ(chunks[0].samples, 120);
-  EXPECT_EQ(chunks[0].mint, 0);
+  EXPECT_EQ(chunks[0].samples(), 120);
+  EXPECT_EQ(chunks[0].mint(), 0);
   EXPECT_EQ(chunks[0].maxt, 119 * 15000);
-  EXPECT_FALSE(chunks[0].open);
-  EXPECT_EQ(chunks[1].samples, 120);
-  EXPECT_EQ(chunks[1].mint, 120 * 15000);
-  EXPECT_EQ(chunks[2].samples, 10);
-  EXPECT_TRUE(chunks[2].open);
+  EXPECT_EQ(chunks[1].samples(), 120);
+  EXPECT_EQ(chunks[1].mint(), 120 * 15000);
+  EXPECT_EQ(chunks[2].samples(), 10);
+  EXPECT_EQ(chunks[2].maxt, 249 * 15000);
   const std::vector<FloatSample> got = head.FloatSamples(id);
   ASSERT_EQ(got.size(), 250u);
   for (int i = 0; i < 250; ++i) EXPECT_EQ(got[i], (FloatSample{i * 15000, double(i)}));
   EXPECT_EQ(head.num_float_samples(id), 250u);
   // A regular series costs a few bytes a sample, not sixteen.
   size_t bytes = 0;
-  for (const ChunkInfo& c : chunks) bytes += c.bytes;
+  for (const ChunkView& c : chunks) bytes += c.bytes.size();
   EXPECT_LT(bytes, 250u * 4);
   EXPECT_GE(head.Memory().chunk_bytes, bytes);
+  // The last chunk is the open one: the next sample goes into it, and the
+  // closed ones stay as they were.
+  head.AppendSample({1, 250 * 15000, 250.0});
+  const std::vector<ChunkView> after = head.FloatChunks(id);
+  ASSERT_EQ(after.size(), 3u);
+  EXPECT_EQ(after[2].samples(), 11);
+  EXPECT_EQ(after[0], chunks[0]);
+  EXPECT_EQ(after[1], chunks[1]);
 }
 
 // As upstream's head does, a chunk never reaches past the end of its chunk

@@ -37,21 +37,6 @@ std::vector<FloatSample> Head::FloatSamples(SeriesId id) const {
   return out;
 }
 
-std::vector<ChunkInfo> Head::Chunks(SeriesId id) const {
-  const Series& s = at(id);
-  std::vector<ChunkInfo> out;
-  for (const ChunkView& c : s.Chunks()) {
-    ChunkInfo info;
-    info.mint = c.mint();
-    info.maxt = c.maxt;
-    info.samples = c.samples();
-    info.bytes = c.bytes.size();
-    out.push_back(info);
-  }
-  if (!s.open.empty()) out.back().open = true;
-  return out;
-}
-
 // ---- FloatIterator ----
 
 struct Head::FloatIterator::State {

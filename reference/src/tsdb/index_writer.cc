@@ -83,12 +83,6 @@ Status IndexWriter::SymbolRefs(const Labels& labels, std::vector<uint32_t>* refs
   return Status::Ok();
 }
 
-Status IndexWriter::AddSeries(const Labels& labels, const std::vector<ChunkMeta>& chunks) {
-  std::vector<uint32_t> refs;
-  WALPROOF_RETURN_IF_ERROR(SymbolRefs(labels, &refs));
-  return AddSeries(refs, chunks);
-}
-
 Status IndexWriter::AddSeries(const std::vector<uint32_t>& label_refs, const std::vector<ChunkMeta>& chunks) {
   if (label_refs.size() % 2 != 0) return Status::InvalidArgument("label symbol refs come in name, value pairs");
   EncBuf body;

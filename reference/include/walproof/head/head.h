@@ -129,15 +129,6 @@ struct ChunkView {
   bool operator==(const ChunkView&) const = default;
 };
 
-// One XOR chunk of a series, finished or open.
-struct ChunkInfo {
-  int64_t mint = 0;
-  int64_t maxt = 0;
-  uint16_t samples = 0;
-  size_t bytes = 0;
-  bool open = false;
-};
-
 struct HeadMemory {
   uint64_t chunks = 0;
   uint64_t chunk_bytes = 0;     // encoded XOR bytes, open chunks included
@@ -229,7 +220,6 @@ class Head {
   // Float samples in time order.
   std::vector<FloatSample> FloatSamples(SeriesId id) const;
   uint64_t num_float_samples(SeriesId id) const;
-  std::vector<ChunkInfo> Chunks(SeriesId id) const;
   // The XOR chunks, oldest first, the open chunk last; valid until the series
   // is appended to.
   std::vector<ChunkView> FloatChunks(SeriesId id) const;

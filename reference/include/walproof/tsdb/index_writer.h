@@ -48,9 +48,9 @@ class IndexWriter {
   Status AddSymbols(std::vector<std::string> symbols);
   // Labels sorted by name; series in label order; chunks in time order and
   // not overlapping.
-  Status AddSeries(const Labels& labels, const std::vector<ChunkMeta>& chunks);
-  // The same with the labels as symbol numbers (SymbolRefs): several indexes
-  // with the same symbols look a series' strings up once.
+  // The labels as symbol numbers, name then value (SymbolRefs, or positions
+  // in the sorted symbols): several indexes with the same symbols look a
+  // series' strings up once.
   Status AddSeries(const std::vector<uint32_t>& label_refs, const std::vector<ChunkMeta>& chunks);
   // The symbol numbers of the labels' names and values, name then value.
   Status SymbolRefs(const Labels& labels, std::vector<uint32_t>* refs) const;
